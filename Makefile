@@ -1,0 +1,74 @@
+# Cream: the one entry point. README, CI and hooks call these targets.
+# `make help` lists them.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.9.30
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+BUF := node_modules/.bin/buf
+export PATH := $(CURDIR)/$(VENV)/bin:$(HOME)/.local/bin:$(HOME)/.cargo/bin:$(PATH)
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+
+RUST_SOURCES := $(shell find engine-rs -path engine-rs/target -prune -o -path engine-rs/fuzz -prune -o -type f \( -name '*.rs' -o -name 'Cargo.toml' \) -print 2>/dev/null) Cargo.toml Cargo.lock $(wildcard proto/cream/v1/*.proto)
+
+.PHONY: help install run test test-rust test-python lint gen gen-check bench clean
+
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/engine ## Set up everything: venv, Python deps, Rust core, node tools (idempotent)
+
+$(STAMPS)/uv:
+	@mkdir -p $(STAMPS)
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+	@touch $@
+
+$(STAMPS)/python: pyproject.toml uv.lock $(STAMPS)/uv
+	uv sync --frozen --inexact
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STAMPS)/engine: $(RUST_SOURCES) $(STAMPS)/python
+	maturin develop --release --uv --quiet
+	@touch $@
+
+run: install ## Start the whole stack (engine; api and worker join as they land)
+	$(VENV)/bin/cream up
+
+test: install gen-check test-rust test-python ## Run every test: contract drift, Rust core, Python suite
+
+test-rust: ## Rust core: unit, property and fuzz-harness tests
+	cargo test --workspace --locked
+
+test-python: install ## Python suite (stubtest of the core's typed stub included)
+	$(PY) -m mypy.stubtest cream._engine --allowlist engine-rs/stubtest-allowlist.txt
+	$(PY) -m pytest
+
+lint: install ## ruff, mypy --strict, clippy, buf lint
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy cream agents workflows api worker tests benchmarks tools
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	$(BUF) lint
+
+gen: $(STAMPS)/python $(STAMPS)/node ## Regenerate protobuf/gRPC code and stubs into cream/v1/
+	$(BUF) lint
+	$(BUF) generate
+
+gen-check: gen ## Fail when the committed generated code differs from a fresh generation
+	@git diff --exit-code --stat -- cream/v1 || { echo "cream/v1 is stale: run 'make gen' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- cream/v1)" || { echo "untracked generated files in cream/v1: run 'make gen' and commit"; exit 1; }
+
+bench: install ## Run the benchmarks; results go to BENCHMARKS.md and benchmarks/results.json
+	$(PY) -m benchmarks.run all
+
+clean: ## Remove build outputs and the venv
+	rm -rf $(VENV) $(STAMPS) target node_modules cream/_engine*.so

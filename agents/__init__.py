@@ -1,0 +1,1 @@
+"""LLM providers and the eight agent roles (prompts, schemas, tools)."""

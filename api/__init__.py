@@ -1,0 +1,1 @@
+"""FastAPI application: REST routes, WebSocket channels and the dashboard's static files."""

@@ -1,0 +1,1 @@
+"""The execution engine: gRPC servicers, the broker port and adapters, the core facade."""

@@ -1,0 +1,210 @@
+"""The one facade over the compiled Rust core: typed protobuf in, typed protobuf out.
+
+Only this module imports ``cream._engine``. Core exceptions are mapped once, here, onto the
+engine's exception hierarchy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TypeVar
+
+from cream import _engine
+from cream.engine.errors import (
+    ConflictError,
+    EngineError,
+    FailedPreconditionError,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+)
+from cream.v1 import common_pb2 as common
+from cream.v1 import decision_pb2 as decision
+from cream.v1 import execution_pb2 as ex
+
+T = TypeVar("T")
+
+# Each core exception class maps to exactly one engine error class.
+_ERROR_MAP: tuple[tuple[type[_engine.CoreError], type[EngineError]], ...] = (
+    (_engine.DecodeError, InvalidArgumentError),
+    (_engine.InvalidPlanError, InvalidArgumentError),
+    (_engine.InvalidPolicyError, InvalidArgumentError),
+    (_engine.InvalidOrderError, InvalidArgumentError),
+    (_engine.DuplicateOrderError, ConflictError),
+    (_engine.OrderNotFoundError, NotFoundError),
+    (_engine.InvalidTransitionError, FailedPreconditionError),
+    (_engine.OverfillError, FailedPreconditionError),
+    (_engine.OptionMathError, InvalidArgumentError),
+)
+
+
+def map_core_error(exc: _engine.CoreError) -> EngineError:
+    """The engine error for a core error, keeping its code, message and decision id."""
+    args = [str(a) for a in exc.args]
+    code = args[0] if args else "CORE_ERROR"
+    message = args[1] if len(args) > 1 else code
+    details = {"decision_id": args[2]} if len(args) > 2 and args[2] else {}
+    for core_type, engine_type in _ERROR_MAP:
+        if isinstance(exc, core_type):
+            return engine_type(message, code=code, **details)
+    return InternalError(message, code=code, **details)
+
+
+@contextmanager
+def _mapped() -> Iterator[None]:
+    try:
+        yield
+    except _engine.CoreError as exc:
+        raise map_core_error(exc) from exc
+
+
+def _call(fn: Callable[[], T]) -> T:
+    with _mapped():
+        return fn()
+
+
+class RiskCore:
+    """The risk policy, the portfolio it guards, and the cumulative plan check."""
+
+    def __init__(self, policy: ex.RiskPolicy) -> None:
+        self._core = _call(lambda: _engine.RiskCore(policy.SerializeToString()))
+
+    @property
+    def policy_version(self) -> int:
+        """The version of the policy in force."""
+        return self._core.policy_version
+
+    def set_policy(self, policy: ex.RiskPolicy) -> None:
+        """Swap the policy atomically; an invalid policy leaves the old one in force."""
+        _call(lambda: self._core.set_policy(policy.SerializeToString()))
+
+    def set_portfolio(self, portfolio: ex.PortfolioState) -> None:
+        """Replace the portfolio (account, positions, open orders) the checks run against."""
+        _call(lambda: self._core.set_portfolio(portfolio.SerializeToString()))
+
+    def check(
+        self, plan: decision.DecisionPlan, market: ex.MarketState
+    ) -> ex.CheckConstraintsResponse:
+        """Check a whole plan cumulatively; structural errors raise InvalidArgumentError."""
+        raw = _call(lambda: self._core.check(plan.SerializeToString(), market.SerializeToString()))
+        return ex.CheckConstraintsResponse.FromString(raw)
+
+    def check_serialized(self, plan: bytes, market: bytes) -> bytes:
+        """The same check on already serialized messages (the gRPC hot path)."""
+        return _call(lambda: self._core.check(plan, market))
+
+    def trading_state(self) -> common.TradingState.ValueType:
+        """ACTIVE, REDUCING or HALTED, from the account and the circuit breakers."""
+        return common.TradingState.ValueType(self._core.trading_state())
+
+    def exposure(self, market: ex.MarketState) -> _engine.Exposure:
+        """Gross/net notional, leverage and the options book's greeks."""
+        return _call(lambda: self._core.exposure(market.SerializeToString()))
+
+
+class OrderBook:
+    """Orders and their FIX state machine, held in the core."""
+
+    def __init__(self) -> None:
+        self._book = _engine.OrderBook()
+
+    def insert(self, order: ex.Order) -> ex.Order:
+        """Add a NEW order; returns it normalized (leaves = quantity, cum = 0)."""
+        return ex.Order.FromString(_call(lambda: self._book.insert(order.SerializeToString())))
+
+    def restore(self, order: ex.Order, exec_ids: list[str]) -> None:
+        """Reload an order in any consistent state, with the exec ids already applied."""
+        _call(lambda: self._book.restore(order.SerializeToString(), exec_ids))
+
+    def apply(self, report: ex.ExecutionReport) -> tuple[ex.Order, bool]:
+        """Apply one execution report; ``False`` when its exec id was seen before."""
+        raw, applied = _call(lambda: self._book.apply(report.SerializeToString()))
+        return ex.Order.FromString(raw), applied
+
+    def get(self, order_id: str) -> ex.Order:
+        """The order with this id; raises NotFoundError."""
+        return ex.Order.FromString(_call(lambda: self._book.get(order_id)))
+
+    def open_orders(self) -> list[ex.Order]:
+        """Orders not in a terminal state, by order id."""
+        return [ex.Order.FromString(raw) for raw in self._book.open_orders()]
+
+    def __len__(self) -> int:
+        return len(self._book)
+
+
+@dataclass(frozen=True)
+class StopExit:
+    """A position whose stop-loss or take-profit level was crossed."""
+
+    symbol: str
+    kind: str
+    exit_side: common.OrderSide.ValueType
+    quantity: str
+    level: str
+    trigger_price: str
+
+
+def evaluate_stops(portfolio: ex.PortfolioState, market: ex.MarketState) -> list[StopExit]:
+    """The positions to exit now, with the correct exit side for longs and shorts."""
+    triggers = _call(
+        lambda: _engine.evaluate_stops(portfolio.SerializeToString(), market.SerializeToString())
+    )
+    return [
+        StopExit(
+            symbol=t.symbol,
+            kind=t.kind,
+            exit_side=common.OrderSide.ValueType(t.exit_side),
+            quantity=t.quantity,
+            level=t.level,
+            trigger_price=t.trigger_price,
+        )
+        for t in triggers
+    ]
+
+
+@dataclass(frozen=True)
+class BsResult:
+    """Black-Scholes price and greeks (vega per vol point, theta per day, rho per rate point)."""
+
+    price: float
+    delta: float
+    gamma: float
+    vega: float
+    theta: float
+    rho: float
+
+
+def bs_price_greeks(
+    option_type: common.OptionType.ValueType,
+    spot: float,
+    strike: float,
+    t_years: float,
+    rate: float,
+    vol: float,
+    dividend: float = 0.0,
+) -> BsResult:
+    """Black-Scholes-Merton price and greeks from the core."""
+    values = _call(
+        lambda: _engine.bs_price_greeks(
+            int(option_type), spot, strike, t_years, rate, vol, dividend
+        )
+    )
+    return BsResult(*values)
+
+
+def implied_vol(
+    option_type: common.OptionType.ValueType,
+    price: float,
+    spot: float,
+    strike: float,
+    t_years: float,
+    rate: float,
+    dividend: float = 0.0,
+) -> float:
+    """The volatility at which Black-Scholes gives ``price``; raises InvalidArgumentError."""
+    return _call(
+        lambda: _engine.implied_vol(int(option_type), price, spot, strike, t_years, rate, dividend)
+    )

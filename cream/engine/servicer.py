@@ -1,0 +1,150 @@
+"""The ExecutionService gRPC servicer: a thin shell over ExecutionEngine."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import grpc
+
+from cream.engine.errors import EngineError, InternalError, InvalidArgumentError
+from cream.engine.grpc_errors import (
+    CORRELATION_METADATA_KEY,
+    ERROR_METADATA_KEY,
+    error_info,
+    status_for,
+)
+from cream.engine.service import ExecutionEngine
+from cream.v1 import execution_pb2 as ex
+from cream.v1 import execution_pb2_grpc as ex_grpc
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A plan larger than this is refused with INVALID_ARGUMENT before any work; the transport's
+# own limit (set on the server) is higher, so oversize plans get an actionable code.
+MAX_PLAN_BYTES = 1 << 20
+
+
+def _correlation_id(context: grpc.aio.ServicerContext[object, object]) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == CORRELATION_METADATA_KEY and isinstance(value, str):
+            return value
+    return uuid.uuid4().hex
+
+
+async def _abort(context: grpc.aio.ServicerContext[object, object], exc: EngineError) -> None:
+    correlation = _correlation_id(context)
+    info = error_info(exc, correlation)
+    context.set_trailing_metadata(((ERROR_METADATA_KEY, info.SerializeToString()),))
+    await context.abort(status_for(exc), f"{exc.code}: {exc.message}")
+
+
+async def _guard(
+    context: grpc.aio.ServicerContext[object, object], call: Callable[[], Awaitable[T]]
+) -> T:
+    try:
+        return await call()
+    except EngineError as exc:
+        await _abort(context, exc)
+    except Exception as exc:
+        log.exception("unexpected engine failure")
+        await _abort(context, InternalError(f"unexpected engine failure: {exc}"))
+    raise AssertionError("context.abort always raises")
+
+
+class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
+    """Maps each RPC onto the engine and every engine error onto one gRPC status."""
+
+    def __init__(self, engine: ExecutionEngine) -> None:
+        self._engine = engine
+
+    async def CheckConstraints(  # noqa: N802 - gRPC method names are PascalCase
+        self,
+        request: ex.CheckConstraintsRequest,
+        context: grpc.aio.ServicerContext[ex.CheckConstraintsRequest, ex.CheckConstraintsResponse],
+    ) -> ex.CheckConstraintsResponse:
+        async def run() -> ex.CheckConstraintsResponse:
+            if not request.HasField("plan"):
+                raise InvalidArgumentError("the request has no plan", code="MISSING_PLAN")
+            if request.plan.ByteSize() > MAX_PLAN_BYTES:
+                raise InvalidArgumentError(
+                    f"the plan is {request.plan.ByteSize()} bytes; the limit is "
+                    f"{MAX_PLAN_BYTES}: split it into smaller plans",
+                    code="PLAN_TOO_LARGE",
+                )
+            return await self._engine.check_constraints(request.plan)
+
+        return await _guard(context, run)
+
+    async def SubmitOrder(  # noqa: N802
+        self,
+        request: ex.SubmitOrderRequest,
+        context: grpc.aio.ServicerContext[ex.SubmitOrderRequest, ex.SubmitOrderResponse],
+    ) -> ex.SubmitOrderResponse:
+        async def run() -> ex.SubmitOrderResponse:
+            if not request.HasField("decision"):
+                raise InvalidArgumentError("the request has no decision", code="MISSING_DECISION")
+            return await self._engine.submit_order(request)
+
+        return await _guard(context, run)
+
+    async def GetOrderState(  # noqa: N802
+        self,
+        request: ex.GetOrderStateRequest,
+        context: grpc.aio.ServicerContext[ex.GetOrderStateRequest, ex.GetOrderStateResponse],
+    ) -> ex.GetOrderStateResponse:
+        async def run() -> ex.GetOrderStateResponse:
+            order, fills = await self._engine.get_order(request.order_id, request.client_order_id)
+            return ex.GetOrderStateResponse(order=order, fills=fills)
+
+        return await _guard(context, run)
+
+    async def CancelOrder(  # noqa: N802
+        self,
+        request: ex.CancelOrderRequest,
+        context: grpc.aio.ServicerContext[ex.CancelOrderRequest, ex.CancelOrderResponse],
+    ) -> ex.CancelOrderResponse:
+        async def run() -> ex.CancelOrderResponse:
+            order = await self._engine.cancel_order(
+                request.order_id, request.client_order_id, request.reason
+            )
+            return ex.CancelOrderResponse(order=order)
+
+        return await _guard(context, run)
+
+    async def StreamExecutions(  # noqa: N802
+        self,
+        request: ex.StreamExecutionsRequest,
+        context: grpc.aio.ServicerContext[ex.StreamExecutionsRequest, ex.StreamExecutionsResponse],
+    ) -> AsyncIterator[ex.StreamExecutionsResponse]:
+        try:
+            async for message in self._engine.executions(list(request.order_ids)):
+                yield message
+        except EngineError as exc:
+            await _abort(context, exc)
+
+    async def GetAccountState(  # noqa: N802
+        self,
+        request: ex.GetAccountStateRequest,
+        context: grpc.aio.ServicerContext[ex.GetAccountStateRequest, ex.GetAccountStateResponse],
+    ) -> ex.GetAccountStateResponse:
+        async def run() -> ex.GetAccountStateResponse:
+            return ex.GetAccountStateResponse(account=await self._engine.account_state())
+
+        return await _guard(context, run)
+
+    async def GetPositions(  # noqa: N802
+        self,
+        request: ex.GetPositionsRequest,
+        context: grpc.aio.ServicerContext[ex.GetPositionsRequest, ex.GetPositionsResponse],
+    ) -> ex.GetPositionsResponse:
+        async def run() -> ex.GetPositionsResponse:
+            positions = await self._engine.positions()
+            response = ex.GetPositionsResponse(positions=positions)
+            response.as_of.CopyFrom(self._engine.portfolio.account.as_of)
+            return response
+
+        return await _guard(context, run)

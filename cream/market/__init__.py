@@ -1,0 +1,1 @@
+"""Market context: feeds, indicators, regimes, options and the trading universe."""

@@ -1,0 +1,45 @@
+"""One settings class for every Cream process, read from the environment."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    """Where Cream trades. Rows of different environments never mix."""
+
+    BACKTEST = "BACKTEST"
+    PAPER = "PAPER"
+    LIVE = "LIVE"
+
+
+class Settings(BaseSettings):
+    """Process settings. Every external service is optional; the defaults run offline."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    cream_env: Environment = Field(default=Environment.PAPER, description="BACKTEST, PAPER or LIVE")
+    cream_db_url: str = Field(
+        default="file:var/cream.db", description="libSQL URL (file: or http:)"
+    )
+    cream_engine_addr: str = Field(default="127.0.0.1:50053", description="engine gRPC address")
+    cream_engine_listen: str = Field(default="127.0.0.1:50053", description="engine listen address")
+    redis_url: str | None = Field(
+        default=None, description="Redis URL; in-process fallbacks if unset"
+    )
+    alpaca_key: str | None = None
+    alpaca_secret: str | None = None
+    google_api_key: str | None = None
+    anthropic_api_key: str | None = None
+    cream_api_token: str | None = None
+    cream_log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

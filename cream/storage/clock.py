@@ -1,0 +1,29 @@
+"""UTC timestamps as the storage layer writes them: fixed-width ISO-8601 ending in `Z`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cream.storage.errors import InvalidRecordError
+
+Clock = Callable[[], datetime]
+"""Returns the current time; must be timezone-aware."""
+
+
+def utc_now() -> datetime:
+    """The wall-clock time in UTC (the default clock of repositories)."""
+    return datetime.now(UTC)
+
+
+def format_utc(moment: datetime) -> str:
+    """Formats an aware datetime as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (sorts as text).
+
+    Raises:
+        InvalidRecordError: When `moment` is naive, so local time is never stored as UTC.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidRecordError(
+            f"timestamp {moment.isoformat()} has no timezone; pass an aware datetime"
+        )
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

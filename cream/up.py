@@ -1,0 +1,81 @@
+"""`cream up`: start every Cream process together and stop them together."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cream.settings import get_settings
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """One process of the stack."""
+
+    name: str
+    args: tuple[str, ...]
+
+
+def stack(settings_listen: str) -> list[ProcessSpec]:
+    """The processes `cream up` runs (the api and the worker join as they land)."""
+    return [ProcessSpec("engine", ("engine", "--listen", settings_listen))]
+
+
+def _terminate(children: dict[str, subprocess.Popen[bytes]], grace: float = 10.0) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children.values():
+        remaining = max(0.0, deadline - time.monotonic())
+        try:
+            child.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of `cream up`: supervise the stack until a signal or a child exits."""
+    settings = get_settings()
+    Path("var").mkdir(exist_ok=True)
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    for spec in stack(settings.cream_engine_listen):
+        children[spec.name] = subprocess.Popen([sys.executable, "-m", "cream.cli", *spec.args])
+    print(
+        f"cream up: {', '.join(children)} started; engine gRPC at {settings.cream_engine_listen} "
+        "(Ctrl-C stops everything)",
+        flush=True,
+    )
+    exit_code = 0
+    while not stopping:
+        for name, child in children.items():
+            code = child.poll()
+            if code is not None:
+                print(f"cream up: {name} exited with {code}; stopping the stack", file=sys.stderr)
+                exit_code = code or 1
+                stopping = True
+                break
+        time.sleep(0.2)
+    _terminate(children)
+    print("cream up: stopped", flush=True)
+    return exit_code
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `cream up` to the command line."""
+    parser = sub.add_parser("up", help="start the whole stack and stop it together")
+    parser.set_defaults(handler=run)

@@ -1,0 +1,1 @@
+"""Scheduler process: the declarative schedule table, jobs and the health server."""

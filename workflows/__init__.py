@@ -1,0 +1,1 @@
+"""LangGraph graphs: the trading cycle, backtest replay and side workflows."""
