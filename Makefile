@@ -33,7 +33,8 @@ $(STAMPS)/python: pyproject.toml uv.lock $(STAMPS)/uv
 
 $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
-	npm ci --no-audit --no-fund --loglevel=error
+	@# npm ci insists on lock entries for every platform's buf binary; install honours the lock.
+	npm install --no-audit --no-fund --no-save --loglevel=error
 	@touch $@
 
 $(STAMPS)/engine: $(RUST_SOURCES) $(STAMPS)/python

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -87,6 +88,8 @@ async def start_engine(
     feed: MarketFeed | None = None,
     simulator: SimulatorConfig | None = None,
     stop_interval_seconds: float = 1.0,
+    policy: execution_pb2.RiskPolicy | None = None,
+    extra_handlers: Sequence[grpc.GenericRpcHandler] = (),
 ) -> EngineRuntime:
     """Open the database, restore state, and start serving on ``listen`` (port 0 = any)."""
     clock = clock or SystemClock()
@@ -99,7 +102,7 @@ async def start_engine(
     broker.restore(executions)
     broker.start()
     engine = ExecutionEngine(
-        core=RiskCore(default_policy()),
+        core=RiskCore(policy or default_policy()),
         book=OrderBook(),
         orders=orders,
         broker=broker,
@@ -126,6 +129,7 @@ async def start_engine(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(SERVICE_NAMES, server)
+    server.add_generic_rpc_handlers(tuple(extra_handlers))
     port = server.add_insecure_port(listen)
     await server.start()
     for name in ("", SERVICE_NAMES[0]):

@@ -153,7 +153,7 @@ def _rsi(prices: FloatArray, n: int) -> FloatArray:
     gain, loss = both[0][..., n - 1 :], both[1][..., n - 1 :]
     total = gain + loss
     with np.errstate(invalid="ignore", divide="ignore"):
-        out[..., n:] = np.where(total > 0.0, 100.0 * gain / total, 50.0)
+        out[..., n:] = np.where(total > 0.0, 100.0 * (gain / total), 50.0)
     return out
 
 

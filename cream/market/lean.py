@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import zipfile
 from dataclasses import dataclass
@@ -221,20 +222,24 @@ def ny_local_to_utc(local_ns: IntArray) -> IntArray:
     """
     days = local_ns // _NS_PER_DAY
     unique_days, inverse = np.unique(days, return_inverse=True)
-    offsets = np.empty(unique_days.shape[0], dtype=np.int64)
-    switching = np.zeros(unique_days.shape[0], dtype=bool)
-    epoch = dt.date(1970, 1, 1)
-    for i, day in enumerate(unique_days.tolist()):
-        date = epoch + dt.timedelta(days=day)
-        start = _offset_ns(dt.datetime.combine(date, dt.time(0, 0)))
-        end = _offset_ns(dt.datetime.combine(date, dt.time(23, 59)))
-        offsets[i] = start
-        switching[i] = start != end
+    per_day = [_day_offset(day) for day in unique_days.tolist()]
+    offsets = np.array([offset for offset, _ in per_day], dtype=np.int64)
+    switching = np.array([switches for _, switches in per_day], dtype=bool)
     utc = local_ns - offsets[inverse]
     for row in np.flatnonzero(switching[inverse]).tolist():
         wall = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=int(local_ns[row]) // 1_000)
         utc[row] = local_ns[row] - _offset_ns(wall)
     return utc
+
+
+@functools.lru_cache(maxsize=65_536)
+def _day_offset(day: int) -> tuple[int, bool]:
+    """New York's UTC offset (ns) at the start of a day, and whether it changes that day."""
+    # Cached: every symbol's file covers the same trading days.
+    date = dt.date(1970, 1, 1) + dt.timedelta(days=day)
+    start = _offset_ns(dt.datetime.combine(date, dt.time(0, 0)))
+    end = _offset_ns(dt.datetime.combine(date, dt.time(23, 59)))
+    return start, start != end
 
 
 def _offset_ns(wall: dt.datetime) -> int:
@@ -263,4 +268,5 @@ def _days_from_yyyymmdd(dates: IntArray, path: Path) -> IntArray:
     )
     if not same_month.all():
         raise DataFormatError("BAD_TIMESTAMP", path, "a date does not exist in the calendar")
-    return days.astype(np.int64)
+    result: IntArray = days.astype(np.int64)
+    return result

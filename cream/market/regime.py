@@ -14,7 +14,8 @@ Rules, checked in this order on the latest bar (every threshold is a `RegimeThre
 
 The ATR percentile ranks the latest ATR as a fraction of price (so a series that doubled in
 price is not "more volatile" for that alone) among the last `lookback` such values: the share
-of them that are at or below the latest one, in percent. Confidence is 0.5 at a rule's
+of them below the latest one, ties counting half (mid-rank), in percent; so a constant
+volatility ranks 50, not 100. Confidence is 0.5 at a rule's
 threshold and grows linearly to 1.0 as the deciding metric moves a full threshold-width
 beyond it. Too few bars raise `InsufficientData`; the classifier never guesses.
 """
@@ -67,7 +68,7 @@ class RegimeInputError(Exception):
         self.message = message
 
 
-class InsufficientData(RegimeInputError):
+class InsufficientData(RegimeInputError):  # noqa: N818 - reads as the outcome it reports
     """Not enough bars to classify; `needed` and `got` say how many."""
 
     def __init__(self, needed: int, got: int) -> None:
@@ -152,8 +153,11 @@ def classify_regime(
     else:
         high, low, close = (np.asarray(column, dtype=np.float64) for column in data)
     needed = required_bars(slow, atr_n, lookback)
-    if close.ndim != 1:
-        raise RegimeInputError("INVALID_INPUT", f"close must be 1-D, got shape {close.shape}")
+    if close.ndim != 1 or not high.shape == low.shape == close.shape:
+        raise RegimeInputError(
+            "INVALID_INPUT",
+            f"high {high.shape}, low {low.shape} and close {close.shape} must be equal and 1-D",
+        )
     if close.shape[0] < needed:
         raise InsufficientData(needed, int(close.shape[0]))
     # Only the tail matters; trimming keeps the cost independent of history length.
@@ -169,7 +173,7 @@ def classify_regime(
         fast_ma=fast_ma,
         slow_ma=slow_ma,
         ma_diff_pct=(fast_ma - slow_ma) / slow_ma * 100.0,
-        atr_percentile=float(np.count_nonzero(atr_pct <= atr_pct[-1]) / lookback * 100.0),
+        atr_percentile=_percentile_rank(atr_pct),
         drawdown_pct=float((1.0 - close[-1] / close[-lookback:].max()) * 100.0),
     )
     regime, confidence, rule = _decide(metrics, rules)
@@ -201,7 +205,9 @@ def _decide(m: RegimeMetrics, t: RegimeThresholds) -> tuple[Regime, float, str]:
         rule = f"weak trend, ATR pct >= {t.high_volatility_percentile:g}"
         return Regime.HIGH_VOLATILITY, _confidence(margin), rule
     if m.atr_percentile <= t.low_volatility_percentile:
-        margin = _margin(t.low_volatility_percentile - m.atr_percentile, t.low_volatility_percentile)
+        margin = _margin(
+            t.low_volatility_percentile - m.atr_percentile, t.low_volatility_percentile
+        )
         rule = f"weak trend, ATR pct <= {t.low_volatility_percentile:g}"
         return Regime.LOW_VOLATILITY, _confidence(margin), rule
     # Range-bound is clearest with no trend and volatility mid-way between the two thresholds.
@@ -209,6 +215,13 @@ def _decide(m: RegimeMetrics, t: RegimeThresholds) -> tuple[Regime, float, str]:
     half_band = (t.high_volatility_percentile - t.low_volatility_percentile) / 2.0
     margin = min(1.0 - trend / t.trend_pct, 1.0 - abs(m.atr_percentile - mid) / half_band)
     return Regime.RANGE_BOUND, _confidence(margin), "weak trend, ATR pct mid-range"
+
+
+def _percentile_rank(values: npt.NDArray[np.float64]) -> float:
+    latest = values[-1]
+    below = np.count_nonzero(values < latest)
+    ties = np.count_nonzero(values == latest)
+    return float((below + 0.5 * ties) / values.shape[0] * 100.0)
 
 
 def _margin(excess: float, width: float) -> float:

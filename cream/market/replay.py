@@ -51,11 +51,11 @@ class ReplayError(Exception):
         self.message = message
 
 
-class DataUnavailable(ReplayError):
+class DataUnavailable(ReplayError):  # noqa: N818 - the name the market-feed API uses
     """No bars for the request: UNKNOWN_SYMBOL, NO_DATA_IN_RANGE or SOURCE_NOT_FOUND."""
 
 
-class InvalidReplayRequest(ReplayError):
+class ReplayRequestError(ReplayError):
     """A request that cannot be answered as asked: INVALID_RANGE, INVALID_LIMIT, NAIVE_DATETIME."""
 
 
@@ -121,7 +121,7 @@ class ReplayFeed:
 
         Raises:
             DataUnavailable: UNKNOWN_SYMBOL, or NO_DATA_IN_RANGE when nothing matches.
-            InvalidReplayRequest: naive datetimes, start >= end, or limit < 1.
+            ReplayRequestError: naive datetimes, start >= end, or limit < 1.
             DataFormatError: the symbol's file is malformed.
         """
         tf = Timeframe.parse(timeframe)
@@ -131,9 +131,9 @@ class ReplayFeed:
         hi = _bound("end", end)
         cutoff = _bound("as_of", as_of)
         if lo is not None and hi is not None and lo >= hi:
-            raise InvalidReplayRequest("INVALID_RANGE", f"start {start} is not before end {end}")
+            raise ReplayRequestError("INVALID_RANGE", f"start {start} is not before end {end}")
         if limit is not None and (isinstance(limit, bool) or limit < 1):
-            raise InvalidReplayRequest("INVALID_LIMIT", f"limit must be >= 1, got {limit!r}")
+            raise ReplayRequestError("INVALID_LIMIT", f"limit must be >= 1, got {limit!r}")
         series = self._series(ticker, tf)
         full = series.bars
         first = 0 if lo is None else int(np.searchsorted(full.timestamps, lo, side="left"))
@@ -200,7 +200,10 @@ class ReplayFeed:
             csv_path = next(
                 (
                     p
-                    for p in (self._root / tf.value / f"{ticker}.csv", self._root / tf.value / f"{lower}.csv")
+                    for p in (
+                        self._root / tf.value / f"{ticker}.csv",
+                        self._root / tf.value / f"{lower}.csv",
+                    )
                     if p.is_file()
                 ),
                 None,
@@ -225,7 +228,7 @@ def _bound(name: str, value: dt.datetime | None) -> int | None:
     if value is None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidReplayRequest(
+        raise ReplayRequestError(
             "NAIVE_DATETIME", f"{name}={value.isoformat()} has no timezone; pass an aware one"
         )
     return to_ns(value)

@@ -2,8 +2,8 @@
 
 Prices follow multi-scale value noise in log space, seeded by symbol and time, so asking for
 the same symbol at the same instant always gives the same quote: a replay is exact and no
-network is needed. Symbols outside the configured universe are reported as unknown, never
-invented.
+network is needed. Quotes are snapshots at whole seconds, cached per (symbol, second).
+Symbols outside the configured universe are reported as unknown, never invented.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -33,7 +35,9 @@ _SCALES: tuple[tuple[float, float], ...] = (
     (30 * 86_400.0, 0.08),
 )
 _CENT = Decimal("0.01")
+_Q = TypeVar("_Q", md.Quote, md.OptionQuote | md.Unavailable)
 _RISK_FREE_RATE = 0.04
+_CACHE_SIZE = 8192
 
 
 def _noise(key: str, index: int) -> float:
@@ -67,6 +71,20 @@ class SyntheticFeed:
         self._symbols = frozenset(symbols)
         self._clock = clock
         self._tick_seconds = tick_seconds
+        self._cache: OrderedDict[tuple[str, int], md.Quote | md.OptionQuote | md.Unavailable] = (
+            OrderedDict()
+        )
+
+    def _cached(self, symbol: str, as_of: datetime, make: Callable[[str, datetime], _Q]) -> _Q:
+        second = math.floor(as_of.timestamp())
+        key = (symbol, second)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = make(symbol, datetime.fromtimestamp(second, UTC))
+            self._cache[key] = hit
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return hit  # type: ignore[return-value]
 
     def knows(self, symbol: str) -> bool:
         """Whether ``symbol`` is in the feed's universe."""
@@ -99,7 +117,7 @@ class SyntheticFeed:
         batch = QuoteBatch()
         for symbol in symbols:
             if symbol in self._symbols:
-                batch.quotes[symbol] = self._quote(symbol, as_of)
+                batch.quotes[symbol] = self._cached(symbol, as_of, self._quote)
             else:
                 batch.unavailable[symbol] = unavailable(
                     symbol,
@@ -159,7 +177,7 @@ class SyntheticFeed:
         """Black-Scholes quotes and greeks for contracts on known underlyings."""
         batch = OptionQuoteBatch()
         for occ in occ_symbols:
-            result = self._option_quote(occ, as_of)
+            result = self._cached(occ, as_of, self._option_quote)
             if isinstance(result, md.OptionQuote):
                 batch.options[occ] = result
             else:

@@ -11,7 +11,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
-from cream.storage.clock import Clock, format_utc, utc_now
+from cream.clock import Clock, SystemClock
 from cream.storage.database import Database, Statement
 from cream.storage.errors import (
     DatabaseBusyError,
@@ -21,6 +21,7 @@ from cream.storage.errors import (
     StorageError,
     UnknownMigrationError,
 )
+from cream.storage.timestamps import format_utc
 
 _FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9][a-z0-9_]*)\.sql$")
 
@@ -140,7 +141,7 @@ async def migrate(
     db: Database,
     migrations: tuple[Migration, ...] | None = None,
     *,
-    clock: Clock = utc_now,
+    clock: Clock | None = None,
 ) -> list[Migration]:
     """Applies pending migrations in order, each in its own transaction with its record.
 
@@ -167,12 +168,13 @@ async def migrate(
                 f"migration {migration.label} is older than applied migration {newest:04d}; "
                 f"migrations must be applied in order: renumber it after {newest:04d}"
             )
+    applied_at = format_utc((clock or SystemClock()).now())
     done: list[Migration] = []
     for migration in pending:
         record = Statement(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
             "VALUES (?, ?, ?, ?)",
-            (migration.version, migration.name, migration.checksum, format_utc(clock())),
+            (migration.version, migration.name, migration.checksum, applied_at),
         )
         steps = [Statement(sql) for sql in migration.statements()]
         try:

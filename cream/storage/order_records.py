@@ -9,9 +9,9 @@ from typing import Final, TypeAlias
 from google.protobuf.descriptor import EnumDescriptor
 from google.protobuf.message import DecodeError
 
-from cream.storage.clock import format_utc
 from cream.storage.database import Row, SqlValue
 from cream.storage.errors import CorruptRecordError, EnvironmentMismatchError, InvalidRecordError
+from cream.storage.timestamps import format_utc
 from cream.v1 import common_pb2, execution_pb2
 
 ENVIRONMENTS: Final = ("BACKTEST", "PAPER", "LIVE")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 
-from cream.storage.clock import Clock, format_utc, utc_now
+from cream.clock import Clock, SystemClock
 from cream.storage.database import Database, SqlValue, Statement
 from cream.storage.errors import (
     ConstraintViolationError,
@@ -26,6 +26,7 @@ from cream.storage.order_records import (
     order_values,
     status_name,
 )
+from cream.storage.timestamps import format_utc
 from cream.v1 import execution_pb2
 
 MAX_PAGE = 1000
@@ -65,13 +66,13 @@ class OrderRepository:
     Args:
         db: An open database with the migrations applied.
         environment: BACKTEST, PAPER or LIVE.
-        clock: Source of the rows' created_at/updated_at (UTC).
+        clock: Source of the rows' created_at/updated_at (default: the system clock).
     """
 
-    def __init__(self, db: Database, environment: str, *, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
         self._db = db
         self._environment = check_environment(environment)
-        self._clock = clock
+        self._clock = clock or SystemClock()
 
     @property
     def environment(self) -> str:
@@ -109,23 +110,23 @@ class OrderRepository:
         self,
         order: execution_pb2.Order,
         fill: execution_pb2.Fill | None = None,
-        exec_id: str | None = None,
+        exec_id: str = "",
     ) -> ExecutionSaved:
-        """Inserts or updates the order and adds the fill, atomically in one transaction.
+        """Inserts or updates the order and adds its fill, atomically in one transaction.
 
-        A fill whose exec_id is already stored for the order is skipped (the order is still
-        saved), so replaying an execution report is harmless.
+        `exec_id` is the id of the execution report that produced this state; it is stored
+        with the fill (a report without a fill leaves no row of its own). A fill whose exec_id
+        is already stored for the order is skipped while the order is still saved, so
+        replaying an execution report is harmless.
 
         Raises:
             DuplicateClientOrderIdError: A new order reuses another order's client_order_id.
             InvalidRecordError: The records are malformed, the fill belongs to another order,
-                or only one of `fill` and `exec_id` is given.
+                or a fill comes without its exec_id.
         """
-        if (fill is None) != (exec_id is None):
-            raise InvalidRecordError("save_execution needs both a fill and its exec_id, or neither")
         exists = await self._check_identity(order, must_exist=False)
         steps = [self._update_statement(order) if exists else self._insert_statement(order)]
-        if fill is not None and exec_id is not None:
+        if fill is not None:
             if fill.order_id != order.order_id:
                 raise InvalidRecordError(
                     f"fill {fill.fill_id!r} is for order {fill.order_id!r}, not {order.order_id!r}"
@@ -241,7 +242,7 @@ class OrderRepository:
         return frozenset(str(row["exec_id"]) for row in rows)
 
     def _now(self) -> str:
-        return format_utc(self._clock())
+        return format_utc(self._clock.now())
 
     def _insert_statement(self, order: execution_pb2.Order) -> Statement:
         values = order_values(order, self._environment)

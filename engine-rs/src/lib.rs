@@ -1,4 +1,21 @@
-//! Cream's deterministic risk core.
+//! Cream's deterministic risk core: plan validation, cumulative risk checks, the FIX order
+//! state machine, exposure and Greeks, stop triggers and Black-Scholes.
+//!
+//! Domain modules are plain Rust; everything PyO3 lives in [`python`] behind the `python`
+//! feature, so `cargo test` runs without Python. Nothing here reads the clock: time arrives
+//! with the messages.
+
+pub mod calendar;
+pub mod decimal;
+pub mod error;
+pub mod options;
+pub mod order;
+pub mod plan;
+pub mod portfolio;
+#[cfg(feature = "python")]
+pub mod python;
+pub mod risk;
+pub mod stops;
 
 /// The generated `cream.v1` wire types.
 #[expect(clippy::pedantic, reason = "generated code")]

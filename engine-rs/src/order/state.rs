@@ -77,7 +77,7 @@ impl Status {
 }
 
 /// An order with exact quantities; `quantity` + `canceled` is the size ever open.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderState {
     /// The wire order: identity and terms, rewritten from the fields below on output.
     pub(super) wire: pb::Order,

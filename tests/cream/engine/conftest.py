@@ -32,8 +32,12 @@ class EngineHarness:
         return f"127.0.0.1:{self.runtime.port}"
 
 
-async def launch(settings: Settings, clock: ManualClock, feed: ScriptedFeed,
-                 simulator: SimulatorConfig | None = None) -> EngineHarness:
+async def launch(
+    settings: Settings,
+    clock: ManualClock,
+    feed: ScriptedFeed,
+    simulator: SimulatorConfig | None = None,
+) -> EngineHarness:
     runtime = await start_engine(
         settings,
         listen="127.0.0.1:0",

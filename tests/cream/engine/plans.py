@@ -28,9 +28,7 @@ def buy(
 ) -> d.Decision:
     return d.Decision(
         decision_id=decision_id,
-        instrument=c.Instrument(
-            instrument_type=c.INSTRUMENT_TYPE_EQUITY, symbol=symbol
-        ),
+        instrument=c.Instrument(instrument_type=c.INSTRUMENT_TYPE_EQUITY, symbol=symbol),
         action=c.ACTION_BUY,
         direction=c.DIRECTION_LONG,
         size=d.Size(value=qty, unit=c.SIZE_UNIT_SHARES),
@@ -48,16 +46,25 @@ def buy(
     )
 
 
-def short(decision_id: str = "s1", symbol: str = "MSFT", qty: str = "10",
-          stop: str = "105", take: str = "85") -> d.Decision:
+def short(
+    decision_id: str = "s1",
+    symbol: str = "MSFT",
+    qty: str = "10",
+    stop: str = "105",
+    take: str = "85",
+) -> d.Decision:
     decision = buy(decision_id, symbol, qty, stop, take)
     decision.action = c.ACTION_SELL
     decision.direction = c.DIRECTION_SHORT
     return decision
 
 
-def plan(*decisions: d.Decision, as_of: datetime, cycle_id: str = "cycle-1",
-         env: int = c.ENVIRONMENT_PAPER) -> d.DecisionPlan:
+def plan(
+    *decisions: d.Decision,
+    as_of: datetime,
+    cycle_id: str = "cycle-1",
+    env: int = c.ENVIRONMENT_PAPER,
+) -> d.DecisionPlan:
     return d.DecisionPlan(
         cycle_id=cycle_id,
         as_of=ts(as_of),

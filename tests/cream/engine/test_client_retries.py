@@ -51,7 +51,10 @@ async def test_submit_without_client_order_id_is_refused_before_sending(engine):
 def test_client_order_ids_are_stable_distinct_and_within_alpacas_limit():
     a = derive_client_order_id("cycle-1", "d1", 0)
     assert a == derive_client_order_id("cycle-1", "d1", 0)
-    others = {derive_client_order_id("cycle-1", "d1", 1), derive_client_order_id("cycle-2", "d1", 0),
-              derive_client_order_id("cycle-1", "d2", 0)}
+    others = {
+        derive_client_order_id("cycle-1", "d1", 1),
+        derive_client_order_id("cycle-2", "d1", 0),
+        derive_client_order_id("cycle-1", "d2", 0),
+    }
     assert a not in others and len(others) == 3
     assert all(len(x) <= 48 for x in [a, *others])

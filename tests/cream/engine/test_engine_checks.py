@@ -13,8 +13,11 @@ from tests.cream.engine.plans import buy, plan, short
 
 async def test_plan_with_stops_and_targets_is_approved(engine):
     response = await engine.client.check_constraints(
-        plan(buy("d1", "AAPL", "10", "95", "110"), short("d2", "MSFT", "10", "105", "85"),
-             as_of=engine.clock.now())
+        plan(
+            buy("d1", "AAPL", "10", "95", "110"),
+            short("d2", "MSFT", "10", "105", "85"),
+            as_of=engine.clock.now(),
+        )
     )
     assert response.approved, response.violations
     assert [dc.decision_id for dc in response.decisions] == ["d1", "d2"]
@@ -35,8 +38,11 @@ async def test_opening_decision_without_stop_is_refused_with_stop_loss_violation
 
 async def test_stop_on_the_wrong_side_is_a_violation_for_longs_and_shorts(engine):
     response = await engine.client.check_constraints(
-        plan(buy("long", "AAPL", stop="101", take="120"),
-             short("short", "MSFT", stop="99", take="80"), as_of=engine.clock.now())
+        plan(
+            buy("long", "AAPL", stop="101", take="120"),
+            short("short", "MSFT", stop="99", take="80"),
+            as_of=engine.clock.now(),
+        )
     )
     wrong = {v.decision_id for v in response.violations if v.code == "STOP_WRONG_SIDE"}
     assert wrong == {"long", "short"}
@@ -72,18 +78,27 @@ def _bad_plans(now):
             instrument_type=c.INSTRUMENT_TYPE_OPTION,
             symbol="AAPL",
             legs=[
-                c.OptionLeg(occ_symbol=f"AAPL261218C00{100 + i}000", underlying="AAPL",
-                            option_type=c.OPTION_TYPE_CALL, strike=str(100 + i),
-                            expiry="2026-12-18", side=c.ORDER_SIDE_BUY, ratio=1)
+                c.OptionLeg(
+                    occ_symbol=f"AAPL261218C00{100 + i}000",
+                    underlying="AAPL",
+                    option_type=c.OPTION_TYPE_CALL,
+                    strike=str(100 + i),
+                    expiry="2026-12-18",
+                    side=c.ORDER_SIDE_BUY,
+                    ratio=1,
+                )
                 for i in range(5)
             ],
         ),
         action=c.ACTION_BUY,
         direction=c.DIRECTION_LONG,
         size=d.Size(value="1", unit=c.SIZE_UNIT_CONTRACTS),
-        order_plan=d.OrderPlan(order_type=c.ORDER_TYPE_LIMIT, limit_price="1.00",
-                               time_in_force=c.TIME_IN_FORCE_DAY,
-                               execution_tactic=c.EXECUTION_TACTIC_PASSIVE_LIMIT),
+        order_plan=d.OrderPlan(
+            order_type=c.ORDER_TYPE_LIMIT,
+            limit_price="1.00",
+            time_in_force=c.TIME_IN_FORCE_DAY,
+            execution_tactic=c.EXECUTION_TACTIC_PASSIVE_LIMIT,
+        ),
         risk_levels=d.RiskLevels(stop_loss="90", take_profit="120"),
         confidence=0.5,
     )
@@ -93,25 +108,47 @@ def _bad_plans(now):
     no_expiry.instrument.legs[0].expiry = ""
     return {
         "empty plan": (plan(as_of=now), "PLAN_EMPTY"),
-        "unspecified action": (edit(lambda p: setattr(p.decisions[0], "action", 0)), "UNSPECIFIED_ENUM"),
-        "unknown enum value": (edit(lambda p: setattr(p.decisions[0], "action", 42)), "UNKNOWN_ENUM"),
-        "NaN size": (edit(lambda p: setattr(p.decisions[0].size, "value", "NaN")), "INVALID_DECIMAL"),
-        "infinite price": (
-            edit(lambda p: setattr(p.decisions[0].risk_levels, "stop_loss", "inf")), "INVALID_DECIMAL"
+        "unspecified action": (
+            edit(lambda p: setattr(p.decisions[0], "action", 0)),
+            "UNSPECIFIED_ENUM",
         ),
-        "negative size": (edit(lambda p: setattr(p.decisions[0].size, "value", "-5")), "INVALID_QUANTITY"),
+        "unknown enum value": (
+            edit(lambda p: setattr(p.decisions[0], "action", 42)),
+            "UNKNOWN_ENUM",
+        ),
+        "NaN size": (
+            edit(lambda p: setattr(p.decisions[0].size, "value", "NaN")),
+            "INVALID_DECIMAL",
+        ),
+        "infinite price": (
+            edit(lambda p: setattr(p.decisions[0].risk_levels, "stop_loss", "inf")),
+            "INVALID_DECIMAL",
+        ),
+        "negative size": (
+            edit(lambda p: setattr(p.decisions[0].size, "value", "-5")),
+            "INVALID_QUANTITY",
+        ),
         "absurd size": (
-            edit(lambda p: setattr(p.decisions[0].size, "value", "100000000000")), "QUANTITY_OUT_OF_RANGE"
+            edit(lambda p: setattr(p.decisions[0].size, "value", "100000000000")),
+            "QUANTITY_OUT_OF_RANGE",
         ),
         "negative price": (
-            edit(lambda p: setattr(p.decisions[0].risk_levels, "take_profit", "-1")), "INVALID_PRICE"
+            edit(lambda p: setattr(p.decisions[0].risk_levels, "take_profit", "-1")),
+            "INVALID_PRICE",
         ),
-        "duplicate decision ids": (plan(buy("d1"), buy("d1", "MSFT"), as_of=now), "DUPLICATE_DECISION_ID"),
+        "duplicate decision ids": (
+            plan(buy("d1"), buy("d1", "MSFT"), as_of=now),
+            "DUPLICATE_DECISION_ID",
+        ),
         "more than 4 legs": (plan(five_legs, as_of=now), "TOO_MANY_LEGS"),
         "option leg without expiry": (plan(no_expiry, as_of=now), "LEG_MISSING_EXPIRY"),
-        "unspecified environment": (edit(lambda p: setattr(p, "environment", 0)), "UNSPECIFIED_ENUM"),
+        "unspecified environment": (
+            edit(lambda p: setattr(p, "environment", 0)),
+            "UNSPECIFIED_ENUM",
+        ),
         "malformed symbol": (
-            edit(lambda p: setattr(p.decisions[0].instrument, "symbol", "aapl$")), "INVALID_SYMBOL"
+            edit(lambda p: setattr(p.decisions[0].instrument, "symbol", "aapl$")),
+            "INVALID_SYMBOL",
         ),
     }
 
@@ -119,9 +156,18 @@ def _bad_plans(now):
 @pytest.mark.parametrize(
     "case",
     [
-        "empty plan", "unspecified action", "unknown enum value", "NaN size", "infinite price",
-        "negative size", "absurd size", "negative price", "duplicate decision ids",
-        "more than 4 legs", "option leg without expiry", "unspecified environment",
+        "empty plan",
+        "unspecified action",
+        "unknown enum value",
+        "NaN size",
+        "infinite price",
+        "negative size",
+        "absurd size",
+        "negative price",
+        "duplicate decision ids",
+        "more than 4 legs",
+        "option leg without expiry",
+        "unspecified environment",
         "malformed symbol",
     ],
 )

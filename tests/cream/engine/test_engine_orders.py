@@ -30,7 +30,9 @@ def submit_request(engine, decision, leg: int = 0, cycle: str = "cycle-1") -> ex
     )
 
 
-async def wait_status(engine, order_id: str, status: int, timeout: float = 5.0) -> ex.GetOrderStateResponse:
+async def wait_status(
+    engine, order_id: str, status: int, timeout: float = 5.0
+) -> ex.GetOrderStateResponse:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         state = await engine.client.get_order_state(order_id=order_id)
@@ -155,11 +157,15 @@ async def test_stream_executions_delivers_ack_and_fill(engine):
 async def test_partial_fills_keep_cum_plus_leaves_equal_to_quantity(engine_settings):
     clock = ManualClock(MARKET_OPEN)
     harness = await launch(
-        engine_settings, clock, ScriptedFeed(clock, PRICES),
+        engine_settings,
+        clock,
+        ScriptedFeed(clock, PRICES),
         SimulatorConfig(tick_seconds=0.02, partial_fill_ratio=Decimal("0.3")),
     )
     try:
-        response = await harness.client.submit_order(submit_request(harness, buy("d1", "AAPL", "10")))
+        response = await harness.client.submit_order(
+            submit_request(harness, buy("d1", "AAPL", "10"))
+        )
         state = await wait_status(harness, response.order.order_id, ex.ORDER_STATUS_FILLED)
         assert len(state.fills) > 1
         assert sum(Decimal(f.quantity) for f in state.fills) == Decimal(10)

@@ -36,8 +36,14 @@ async def test_reflection_lists_the_services(engine):
 
 async def _buf_curl(*args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        str(BUF), "curl", "--protocol", "grpc", "--http2-prior-knowledge", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        str(BUF),
+        "curl",
+        "--protocol",
+        "grpc",
+        "--http2-prior-knowledge",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
     return proc.returncode or 0, out.decode(), err.decode()

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from cream.storage.errors import InvalidRecordError
-
-Clock = Callable[[], datetime]
-"""Returns the current time; must be timezone-aware."""
-
-
-def utc_now() -> datetime:
-    """The wall-clock time in UTC (the default clock of repositories)."""
-    return datetime.now(UTC)
 
 
 def format_utc(moment: datetime) -> str:

@@ -1,0 +1,118 @@
+"""Typed stub of the compiled Rust core (engine-rs, feature "python")."""
+
+from typing import final
+
+class CoreError(Exception):
+    """Base of every core error. args == (code: str, message: str)."""
+
+class DecodeError(CoreError):
+    """Bytes are not a valid protobuf message."""
+
+class InvalidPlanError(CoreError):
+    """Structural plan error. args == (code, message, decision_id)."""
+
+class InvalidPolicyError(CoreError):
+    """RiskPolicy missing or malformed (code "INVALID_POLICY")."""
+
+class InvalidOrderError(CoreError):
+    """An order that cannot be inserted or restored."""
+
+class DuplicateOrderError(CoreError):
+    """The order id is already in the book."""
+
+class OrderNotFoundError(CoreError):
+    """No order with this id."""
+
+class InvalidTransitionError(CoreError):
+    """The execution report is not allowed in the order's status (code "INVALID_TRANSITION")."""
+
+class OverfillError(CoreError):
+    """A fill larger than the open quantity (code "OVERFILL")."""
+
+class OptionMathError(CoreError):
+    """Bad Black-Scholes inputs, or no implied volatility."""
+
+@final
+class RiskCore:
+    """The risk core: a policy and a portfolio, checking plans against a market."""
+
+    def __init__(self, policy: bytes) -> None: ...
+    @property
+    def policy_version(self) -> int: ...
+    def set_policy(self, policy: bytes) -> None: ...
+    def set_portfolio(self, portfolio: bytes) -> None: ...
+    def check(self, plan: bytes, market: bytes) -> bytes: ...
+    def trading_state(self) -> int: ...
+    def exposure(self, market: bytes) -> Exposure: ...
+
+@final
+class Exposure:
+    """The portfolio's exposure: notionals as decimal strings, options Greeks x100."""
+
+    @property
+    def gross_notional(self) -> str: ...
+    @property
+    def net_notional(self) -> str: ...
+    @property
+    def leverage(self) -> str: ...
+    @property
+    def delta(self) -> float: ...
+    @property
+    def gamma(self) -> float: ...
+    @property
+    def vega(self) -> float: ...
+    @property
+    def theta(self) -> float: ...
+    @property
+    def delta_by_underlying(self) -> dict[str, float]: ...
+    @property
+    def gross_by_sector(self) -> dict[str, str]: ...
+
+@final
+class StopTrigger:
+    """A position whose stop loss or take profit was reached."""
+
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def exit_side(self) -> int: ...
+    @property
+    def quantity(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def trigger_price(self) -> str: ...
+
+def evaluate_stops(portfolio: bytes, market: bytes) -> list[StopTrigger]: ...
+@final
+class OrderBook:
+    """Orders by id driven by execution reports (FIX state machine)."""
+
+    def __init__(self) -> None: ...
+    def insert(self, order: bytes) -> bytes: ...
+    def restore(self, order: bytes, exec_ids: list[str]) -> None: ...
+    def apply(self, report: bytes) -> tuple[bytes, bool]: ...
+    def get(self, order_id: str) -> bytes: ...
+    def open_orders(self) -> list[bytes]: ...
+    def __len__(self) -> int: ...
+
+def bs_price_greeks(
+    option_type: int,
+    spot: float,
+    strike: float,
+    t_years: float,
+    rate: float,
+    vol: float,
+    dividend: float = 0.0,
+) -> tuple[float, float, float, float, float, float]: ...
+def implied_vol(
+    option_type: int,
+    price: float,
+    spot: float,
+    strike: float,
+    t_years: float,
+    rate: float,
+    dividend: float = 0.0,
+) -> float: ...

@@ -1,0 +1,23 @@
+//! The PyO3 boundary: the `cream._engine` module. Messages cross as serialized protobuf bytes.
+
+mod errors;
+mod functions;
+mod orders;
+mod risk;
+
+use pyo3::prelude::*;
+
+/// The compiled core, imported by Python as `cream._engine`.
+#[pymodule]
+#[pyo3(name = "_engine")]
+fn engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<risk::PyRiskCore>()?;
+    m.add_class::<risk::PyExposure>()?;
+    m.add_class::<functions::PyStopTrigger>()?;
+    m.add_class::<orders::PyOrderBook>()?;
+    m.add_function(wrap_pyfunction!(functions::evaluate_stops, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::bs_price_greeks, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::implied_vol, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! The cumulative evaluation of a plan: decisions applied in order to a working book.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use super::core::RiskCore;
+use super::market::MarketIndex;
+use super::pricing::{Priced, per_unit, price};
+use super::violation::Violations;
+use crate::decimal::{fmt, money};
+use crate::pb::{self, TradingState};
+use crate::plan::{Action, Decision, Direction, Instrument, Plan, Side, SizeUnit, TradeDecision};
+use crate::portfolio::{AssetKind, Book, GreekVec, SymbolState};
+
+/// One order-producing decision being checked.
+pub(super) struct Ctx<'a> {
+    pub id: &'a str,
+    pub action: Action,
+    pub trade: &'a TradeDecision,
+    pub key: &'a str,
+    pub side: Side,
+    pub opening: bool,
+    /// Signed position in the decision's units before it (spread units for options).
+    pub position: Decimal,
+    pub qty: Decimal,
+    pub priced: Priced<'a>,
+    pub multiplier: Decimal,
+    pub equity: Decimal,
+}
+
+impl Ctx<'_> {
+    /// |paid| x multiplier x quantity.
+    pub fn notional(&self) -> Decimal {
+        self.priced.paid.abs() * self.multiplier * self.qty
+    }
+}
+
+/// State carried across the decisions of one plan.
+pub(super) struct Run<'a> {
+    pub core: &'a RiskCore,
+    pub market: MarketIndex<'a>,
+    pub book: Book<'a>,
+    pub violations: Violations,
+    pub state: TradingState,
+    pub state_reason: String,
+    /// Buying power consumed by the plan's opening orders so far.
+    pub bp_used: Decimal,
+    seen_keys: BTreeSet<&'a str>,
+}
+
+/// Checks a validated plan against the core's policy and portfolio.
+pub(super) fn evaluate(core: &RiskCore, plan: &Plan, market: &pb::MarketState) -> pb::CheckConstraintsResponse {
+    let verdict = core.trading_verdict();
+    let mut run = Run {
+        core,
+        market: MarketIndex::new(market, plan.as_of_seconds, core.policy().max_quote_age_seconds),
+        book: Book::new(core.baseline()),
+        violations: Violations::default(),
+        state: verdict.state,
+        state_reason: verdict.reason,
+        bp_used: Decimal::ZERO,
+        seen_keys: BTreeSet::new(),
+    };
+    let mut decisions = Vec::with_capacity(plan.decisions.len());
+    for decision in &plan.decisions {
+        let before = run.violations.len();
+        let mut check = pb::DecisionCheck { decision_id: decision.id.clone(), ..Default::default() };
+        if let Some(trade) = &decision.trade {
+            run.decision(decision, trade, &mut check);
+        }
+        check.approved = run.violations.len() == before;
+        decisions.push(check);
+    }
+    pb::CheckConstraintsResponse {
+        approved: run.violations.is_empty(),
+        violations: run.violations.list,
+        decisions,
+        trading_state: run.state as i32,
+        policy_version: core.policy().version,
+    }
+}
+
+fn units_of(book: &Book<'_>, trade: &TradeDecision) -> Decimal {
+    match &trade.instrument {
+        Instrument::Equity { symbol } => book.held(symbol),
+        Instrument::Option { legs, .. } => {
+            let first = &legs[0];
+            let per_unit = first.side.sign() * Decimal::from(first.ratio);
+            (book.held(&first.occ_symbol) / per_unit).trunc()
+        }
+    }
+}
+
+impl<'a> Run<'a> {
+    fn decision(&mut self, decision: &'a Decision, trade: &'a TradeDecision, check: &mut pb::DecisionCheck) {
+        let id = decision.id.as_str();
+        let key = trade.instrument.key();
+        let opening = matches!(decision.action, Action::Buy | Action::Sell | Action::Increase);
+        if !self.seen_keys.insert(key) {
+            self.violations.push(
+                "CONFLICTING_DECISIONS",
+                id,
+                format!("decision {id}: another decision of this plan already trades {key}: keep one per symbol"),
+                &[("symbol", key.to_owned())],
+            );
+        }
+        match self.state {
+            TradingState::Halted | TradingState::Unspecified => self.violations.push(
+                "TRADING_HALTED",
+                id,
+                format!("decision {id}: trading is halted ({})", self.state_reason),
+                &[("reason", self.state_reason.clone())],
+            ),
+            TradingState::Reducing if opening => self.violations.push(
+                "TRADING_REDUCING",
+                id,
+                format!("decision {id}: trading is reducing-only ({}); {} adds exposure", self.state_reason, decision.action.name()),
+                &[("reason", self.state_reason.clone())],
+            ),
+            _ => {}
+        }
+        let equity = match &self.core.portfolio().account {
+            Some(account) if account.equity > Decimal::ZERO => account.equity,
+            other => {
+                let equity = other.as_ref().map_or_else(|| "missing".to_owned(), |a| fmt(a.equity));
+                self.violations.push(
+                    "MISSING_ACCOUNT",
+                    id,
+                    format!("decision {id}: no account with positive equity (equity {equity}): orders are denied"),
+                    &[("equity", equity)],
+                );
+                return;
+            }
+        };
+        let position = units_of(&self.book, trade);
+        let side = match (decision.action, trade.direction) {
+            (Action::Buy, _) => Side::Buy,
+            (Action::Sell, _) => Side::Sell,
+            (Action::Increase, Direction::Long) | (Action::Reduce | Action::Close, Direction::Short) => Side::Buy,
+            (Action::Increase | Action::Reduce | Action::Close, _) => Side::Sell,
+            (Action::Hold | Action::NoTrade, _) => return,
+        };
+        if matches!(decision.action, Action::Increase | Action::Reduce | Action::Close) {
+            let wanted = if trade.direction == Direction::Long { position > Decimal::ZERO } else { position < Decimal::ZERO };
+            if !wanted {
+                let direction = if trade.direction == Direction::Long { "LONG" } else { "SHORT" };
+                self.violations.push(
+                    "NO_POSITION",
+                    id,
+                    format!("decision {id}: {} needs a {direction} position in {key}, the position is {}", decision.action.name(), fmt(position)),
+                    &[("position", fmt(position)), ("direction", direction.to_owned())],
+                );
+                return;
+            }
+        }
+        check.side = side.wire();
+        let priced = match price(trade, side, &self.market, &self.core.policy()) {
+            Ok(priced) => priced,
+            Err(problem) => {
+                self.violations.push(&problem.code, id, format!("decision {id}: {}", problem.message), &[("symbol", problem.symbol)]);
+                return;
+            }
+        };
+        let multiplier = priced.kind.multiplier();
+        let unit_cost = priced.paid.abs() * multiplier;
+        let mut qty = match trade.size.unit {
+            SizeUnit::Shares | SizeUnit::Contracts => trade.size.value,
+            SizeUnit::Dollars if unit_cost > Decimal::ZERO => (trade.size.value / unit_cost).floor(),
+            SizeUnit::PctEquity if unit_cost > Decimal::ZERO => (trade.size.value * equity / unit_cost).floor(),
+            SizeUnit::Dollars | SizeUnit::PctEquity => Decimal::ZERO,
+        };
+        if decision.action == Action::Close {
+            qty = position.abs();
+        }
+        check.reference_price = fmt(priced.reference_price);
+        if qty <= Decimal::ZERO {
+            self.violations.push(
+                "SIZE_ROUNDS_TO_ZERO",
+                id,
+                format!("decision {id}: size {} {:?} buys no whole unit at {}", fmt(trade.size.value), trade.size.unit, money(unit_cost)),
+                &[("unit_cost", money(unit_cost)), ("size", fmt(trade.size.value))],
+            );
+            return;
+        }
+        if decision.action == Action::Reduce && qty > position.abs() {
+            self.violations.push(
+                "REDUCE_EXCEEDS_POSITION",
+                id,
+                format!("decision {id}: reducing {} exceeds the position of {} in {key}", fmt(qty), fmt(position.abs())),
+                &[("quantity", fmt(qty)), ("position", fmt(position.abs()))],
+            );
+            qty = position.abs();
+        }
+        let ctx = Ctx { id, action: decision.action, trade, key, side, opening, position, qty, priced, multiplier, equity };
+        check.quantity = fmt(ctx.qty);
+        check.notional = money(ctx.notional());
+        self.collar(&ctx);
+        if ctx.opening {
+            self.levels(&ctx);
+            self.risk_per_trade_and_buying_power(&ctx);
+        }
+        let before = self.snapshot(&ctx);
+        self.apply(&ctx);
+        self.limits(&ctx, &before);
+        self.day_trade(&ctx);
+    }
+
+    /// Applies the decision's order to the working book.
+    fn apply(&mut self, ctx: &Ctx<'a>) {
+        let sector = self.core.policy_sector(ctx.key);
+        match &ctx.trade.instrument {
+            Instrument::Equity { symbol } => {
+                let fresh = SymbolState {
+                    kind: AssetKind::Equity,
+                    key: symbol,
+                    sector,
+                    held: Decimal::ZERO,
+                    pending: Decimal::ZERO,
+                    unit_value: ctx.priced.reference_price,
+                    greeks: GreekVec::default(),
+                };
+                self.book.change(symbol, fresh, None, ctx.side.sign() * ctx.qty);
+            }
+            Instrument::Option { underlying, .. } => {
+                for leg in &ctx.priced.legs {
+                    let greeks = leg.greeks.map(per_unit);
+                    let fresh = SymbolState {
+                        kind: AssetKind::Option,
+                        key: underlying,
+                        sector,
+                        held: Decimal::ZERO,
+                        pending: Decimal::ZERO,
+                        unit_value: leg.mid * ctx.multiplier,
+                        greeks: greeks.unwrap_or_default(),
+                    };
+                    self.book.change(leg.symbol, fresh, greeks, leg.side.sign() * leg.ratio * ctx.qty);
+                }
+            }
+        }
+    }
+}
