@@ -19,7 +19,7 @@ from cream.clock import SystemClock
 from cream.engine.core import RiskCore
 from cream.engine.server import start_engine
 from cream.market.synthetic import SyntheticFeed
-from cream.settings import Settings
+from cream.settings import Environment, Settings
 from cream.v1 import execution_pb2 as ex
 
 ECHO_METHOD = "/cream.bench.Echo/Echo"
@@ -99,7 +99,7 @@ async def _load(
 async def grpc_round_trips(clients: int, seconds: float) -> dict[str, float]:
     """CheckConstraints vs an echo method on the same server, from another process."""
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(cream_env="PAPER", cream_db_url=f"file:{tmp}/bench.db")
+        settings = Settings(cream_env=Environment.PAPER, cream_db_url=f"file:{tmp}/bench.db")
         clock = SystemClock()
         feed = SyntheticFeed([*scenario.symbols(), "SPY"], clock)
         runtime = await start_engine(

@@ -14,7 +14,9 @@ import grpc
 
 async def _client(address: str, method: str, payload: bytes, until: float, lat: list[int]) -> int:
     async with grpc.aio.insecure_channel(address) as channel:
-        call = channel.unary_unary(method, request_serializer=None, response_deserializer=None)
+        call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(
+            method, request_serializer=None, response_deserializer=None
+        )
         done = 0
         while time.perf_counter() < until:
             start = time.perf_counter_ns()

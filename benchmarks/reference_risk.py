@@ -160,13 +160,13 @@ class ReferenceRisk:
                     out.append(Violation("MAX_EQUITY_PCT_EXCEEDED", did, "too large"))
                 gross += abs(new) * ref - abs(old) * ref
                 net += signed * ref
-                sector = self.sectors.get(sym)
-                if sector is None:
+                found = self.sectors.get(sym)
+                if found is None:
                     out.append(Violation("UNKNOWN_SECTOR", did, f"{sym} has no sector"))
                 else:
-                    sector_gross[sector] = sector_gross.get(sector, Decimal(0)) + notional
-                    if sector_gross[sector] > self.sector_pct * self.equity:
-                        out.append(Violation("MAX_SECTOR_PCT_EXCEEDED", did, sector))
+                    sector_gross[found] = sector_gross.get(found, Decimal(0)) + notional
+                    if sector_gross[found] > self.sector_pct * self.equity:
+                        out.append(Violation("MAX_SECTOR_PCT_EXCEEDED", did, found))
             if dec.action in _OPENING:
                 spent += notional
                 if spent > self.buying_power:

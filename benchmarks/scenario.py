@@ -82,7 +82,7 @@ def portfolio() -> ex.PortfolioState:
     return state
 
 
-def _leg(strike: int, kind: int, side: int) -> c.OptionLeg:
+def _leg(strike: int, kind: c.OptionType.ValueType, side: c.OrderSide.ValueType) -> c.OptionLeg:
     cp = "C" if kind == c.OPTION_TYPE_CALL else "P"
     return c.OptionLeg(
         occ_symbol=f"SPY261218{cp}{strike * 1000:08d}",
@@ -146,7 +146,7 @@ def plan() -> d.DecisionPlan:
                 time_in_force=c.TIME_IN_FORCE_DAY,
                 execution_tactic=c.EXECUTION_TACTIC_PASSIVE_LIMIT,
             ),
-            risk_levels=d.RiskLevels(stop_loss="470", take_profit="530"),
+            risk_levels=d.RiskLevels(stop_loss="470", take_profit="550"),
             strategy_family=c.STRATEGY_FAMILY_INCOME,
             time_horizon=c.TIME_HORIZON_SWING,
             confidence=0.55,
@@ -162,8 +162,11 @@ def plan() -> d.DecisionPlan:
 
 
 def market() -> ex.MarketState:
+    """Quotes for the plan's instruments only, as the engine sends them with every check."""
     state = ex.MarketState(now=_ts(AS_OF))
-    for i, sym in enumerate(symbols()):
+    for k in range(N_DECISIONS - 1):
+        i = k * 7 + 3
+        sym = f"SYM{i:03d}"
         px = price_of(i)
         state.quotes.append(
             md.Quote(

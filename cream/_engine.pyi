@@ -86,6 +86,7 @@ class StopTrigger:
     def trigger_price(self) -> str: ...
 
 def evaluate_stops(portfolio: bytes, market: bytes) -> list[StopTrigger]: ...
+
 @final
 class OrderBook:
     """Orders by id driven by execution reports (FIX state machine)."""

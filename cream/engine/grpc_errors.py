@@ -7,6 +7,8 @@ correlation id, so clients get the same error shape as over HTTP.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import grpc
 
 from cream.engine.errors import (
@@ -53,11 +55,11 @@ def error_info(exc: EngineError, correlation_id: str) -> common.ErrorInfo:
     )
 
 
-def decode_error_info(metadata: object) -> common.ErrorInfo | None:
+def decode_error_info(
+    metadata: Iterable[tuple[str, str | bytes]] | None,
+) -> common.ErrorInfo | None:
     """The ErrorInfo from a call's trailing metadata, if the engine attached one."""
-    if not isinstance(metadata, tuple | list):
-        return None
-    for key, value in metadata:
+    for key, value in metadata or ():
         if key == ERROR_METADATA_KEY and isinstance(value, bytes):
             return common.ErrorInfo.FromString(value)
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 
@@ -28,14 +28,14 @@ T = TypeVar("T")
 MAX_PLAN_BYTES = 1 << 20
 
 
-def _correlation_id(context: grpc.aio.ServicerContext[object, object]) -> str:
+def _correlation_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     for key, value in context.invocation_metadata() or ():
         if key == CORRELATION_METADATA_KEY and isinstance(value, str):
             return value
     return uuid.uuid4().hex
 
 
-async def _abort(context: grpc.aio.ServicerContext[object, object], exc: EngineError) -> None:
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: EngineError) -> None:
     correlation = _correlation_id(context)
     info = error_info(exc, correlation)
     context.set_trailing_metadata(((ERROR_METADATA_KEY, info.SerializeToString()),))
@@ -43,7 +43,7 @@ async def _abort(context: grpc.aio.ServicerContext[object, object], exc: EngineE
 
 
 async def _guard(
-    context: grpc.aio.ServicerContext[object, object], call: Callable[[], Awaitable[T]]
+    context: grpc.aio.ServicerContext[Any, Any], call: Callable[[], Awaitable[T]]
 ) -> T:
     try:
         return await call()

@@ -17,6 +17,7 @@ end of the factor file, as in Lean's Adjusted mode.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import numpy.typing as npt
 from cream.market.bars import Bars, Timeframe, from_ns, to_ns
 from cream.market.lean import FactorTable, read_csv_bars, read_factor_file, read_lean_zip
 
+_SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,15}")
 _LEAN_FOLDERS = {Timeframe.HOUR_1: "hour", Timeframe.DAY_1: "daily"}
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,7 +58,7 @@ class DataUnavailable(ReplayError):  # noqa: N818 - the name the market-feed API
 
 
 class ReplayRequestError(ReplayError):
-    """A request that cannot be answered as asked: INVALID_RANGE, INVALID_LIMIT, NAIVE_DATETIME."""
+    """A malformed request: INVALID_SYMBOL, INVALID_RANGE, INVALID_LIMIT, NAIVE_DATETIME, ..."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +127,11 @@ class ReplayFeed:
             DataFormatError: the symbol's file is malformed.
         """
         tf = Timeframe.parse(timeframe)
-        mode = Adjustment(adjustment)
+        mode = _adjustment(adjustment)
         ticker = symbol.strip().upper()
+        if not _SYMBOL.fullmatch(ticker):
+            # Symbols become file names: refuse anything that could leave the data folder.
+            raise ReplayRequestError("INVALID_SYMBOL", f"{symbol!r} is not a ticker (A-Z 0-9 . -)")
         lo = _bound("start", start)
         hi = _bound("end", end)
         cutoff = _bound("as_of", as_of)
@@ -222,6 +227,16 @@ class ReplayFeed:
         table: FactorTable = read_factor_file(factor_path)
         price, split = table.factors_for(parsed.trade_dates)
         return _Series(parsed.bars, split, price * split)
+
+
+def _adjustment(value: Adjustment | str) -> Adjustment:
+    try:
+        return Adjustment(value)
+    except ValueError:
+        allowed = ", ".join(a.value for a in Adjustment)
+        raise ReplayRequestError(
+            "UNKNOWN_ADJUSTMENT", f"adjustment {value!r} is not one of {allowed}"
+        ) from None
 
 
 def _bound(name: str, value: dt.datetime | None) -> int | None:

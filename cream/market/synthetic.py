@@ -22,7 +22,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from cream.clock import Clock
 from cream.market.feed import OptionQuoteBatch, QuoteBatch, unavailable
 from cream.market.occ import OccSymbolError, parse_occ
-from cream.market.options import bs_greeks, years_to_expiry
+from cream.market.options import OptionKind, bs_greeks, years_to_expiry
 from cream.v1 import common_pb2 as common
 from cream.v1 import market_snapshot_pb2 as md
 
@@ -144,7 +144,7 @@ class SyntheticFeed:
         vol = (
             0.22 + 0.06 * abs(_noise(contract.underlying, 0)) + 0.15 * abs(math.log(strike / spot))
         )
-        kind = "call" if contract.is_call else "put"
+        kind: OptionKind = "call" if contract.is_call else "put"
         bs = bs_greeks(kind, spot, strike, t_years, _RISK_FREE_RATE, vol)
         price = max(bs.price, 0.01)
         half_spread = max(0.01, price * 0.02)

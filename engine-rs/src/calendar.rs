@@ -18,7 +18,11 @@ impl Date {
         }
         let number = |range: std::ops::Range<usize>| -> Option<i64> {
             let part = text.get(range)?;
-            if part.bytes().all(|b| b.is_ascii_digit()) { part.parse().ok() } else { None }
+            if part.bytes().all(|b| b.is_ascii_digit()) {
+                part.parse().ok()
+            } else {
+                None
+            }
         };
         let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
         if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
@@ -79,7 +83,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = if month <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 };
+    let year = if month <= 2 {
+        yoe + era * 400 + 1
+    } else {
+        yoe + era * 400
+    };
     (year, month, day)
 }
 
@@ -97,14 +105,24 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_refused() {
-        for text in ["2025-02-29", "2025-13-01", "2025-1-01", "20250117", "2025-01-32", "abcd-01-01"] {
+        for text in [
+            "2025-02-29",
+            "2025-13-01",
+            "2025-1-01",
+            "20250117",
+            "2025-01-32",
+            "abcd-01-01",
+        ] {
             assert!(Date::parse(text).is_none(), "{text}");
         }
     }
 
     #[test]
     fn timestamp_maps_to_its_utc_date() {
-        let ts = Timestamp { seconds: 1_737_072_000 + 3600, nanos: 0 };
+        let ts = Timestamp {
+            seconds: 1_737_072_000 + 3600,
+            nanos: 0,
+        };
         assert_eq!(Date::of_timestamp(&ts), Date::parse("2025-01-17").unwrap());
     }
 }

@@ -41,14 +41,22 @@ pub fn parse(text: &str) -> Result<Decimal, DecimalError> {
 /// # Errors
 /// As [`parse`] for a non-empty string.
 pub fn parse_opt(text: &str) -> Result<Option<Decimal>, DecimalError> {
-    if text.is_empty() { Ok(None) } else { parse(text).map(Some) }
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        parse(text).map(Some)
+    }
 }
 
 /// The canonical wire form: no trailing zeros, no exponent, "0" for zero.
 #[must_use]
 pub fn fmt(value: Decimal) -> String {
     let normalized = value.normalize();
-    if normalized.is_zero() { "0".to_owned() } else { normalized.to_string() }
+    if normalized.is_zero() {
+        "0".to_owned()
+    } else {
+        normalized.to_string()
+    }
 }
 
 /// A money amount for messages and context: two decimals.
@@ -68,7 +76,11 @@ pub fn to_f64(value: Decimal) -> f64 {
 #[must_use]
 pub fn from_f64(value: f64) -> Option<Decimal> {
     use rust_decimal::prelude::FromPrimitive;
-    if value.is_finite() { Decimal::from_f64(value) } else { None }
+    if value.is_finite() {
+        Decimal::from_f64(value)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 /// An error with a stable machine-readable code and a message a person can act on.
 pub trait Coded {
-    /// Stable code, e.g. "PLAN_EMPTY".
+    /// Stable code, e.g. "`PLAN_EMPTY`".
     fn code(&self) -> &str;
     /// What went wrong and what to fix.
     fn message(&self) -> String;
@@ -35,5 +35,8 @@ pub fn decode<M: prost::Message + Default>(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<M, DecodeError> {
-    M::decode(bytes).map_err(|err| DecodeError { what, reason: err.to_string() })
+    M::decode(bytes).map_err(|err| DecodeError {
+        what,
+        reason: err.to_string(),
+    })
 }

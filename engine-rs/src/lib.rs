@@ -1,7 +1,7 @@
 //! Cream's deterministic risk core: plan validation, cumulative risk checks, the FIX order
 //! state machine, exposure and Greeks, stop triggers and Black-Scholes.
 //!
-//! Domain modules are plain Rust; everything PyO3 lives in [`python`] behind the `python`
+//! Domain modules are plain Rust; everything `PyO3` lives in [`python`] behind the `python`
 //! feature, so `cargo test` runs without Python. Nothing here reads the clock: time arrives
 //! with the messages.
 

@@ -41,9 +41,11 @@ pub(super) fn check_inputs(contract: &Contract) -> Result<(), OptionMathError> {
             return Err(OptionMathError::NonFinite { field, value });
         }
     }
-    for (field, value) in
-        [("spot", contract.spot), ("strike", contract.strike), ("t_years", contract.t_years)]
-    {
+    for (field, value) in [
+        ("spot", contract.spot),
+        ("strike", contract.strike),
+        ("t_years", contract.t_years),
+    ] {
         if value <= 0.0 {
             return Err(OptionMathError::NotPositive { field, value });
         }
@@ -58,10 +60,16 @@ pub(super) fn check_inputs(contract: &Contract) -> Result<(), OptionMathError> {
 pub fn price_greeks(contract: &Contract, vol: f64) -> Result<PriceGreeks, OptionMathError> {
     check_inputs(contract)?;
     if !vol.is_finite() {
-        return Err(OptionMathError::NonFinite { field: "vol", value: vol });
+        return Err(OptionMathError::NonFinite {
+            field: "vol",
+            value: vol,
+        });
     }
     if vol <= 0.0 {
-        return Err(OptionMathError::NotPositive { field: "vol", value: vol });
+        return Err(OptionMathError::NotPositive {
+            field: "vol",
+            value: vol,
+        });
     }
     Ok(unchecked(contract, vol))
 }
@@ -87,8 +95,7 @@ pub(super) fn unchecked(c: &Contract, vol: f64) -> PriceGreeks {
         OptionKind::Put => (
             c.strike * r_disc * cdf(-d2) - c.spot * q_disc * cdf(-d1),
             -q_disc * cdf(-d1),
-            decay + c.rate * c.strike * r_disc * cdf(-d2)
-                - c.dividend * c.spot * q_disc * cdf(-d1),
+            decay + c.rate * c.strike * r_disc * cdf(-d2) - c.dividend * c.spot * q_disc * cdf(-d1),
             -c.strike * c.t_years * r_disc * cdf(-d2),
         ),
     };
@@ -107,7 +114,14 @@ mod tests {
     use super::*;
 
     fn contract(kind: OptionKind, spot: f64, strike: f64, t: f64, rate: f64) -> Contract {
-        Contract { kind, spot, strike, t_years: t, rate, dividend: 0.0 }
+        Contract {
+            kind,
+            spot,
+            strike,
+            t_years: t,
+            rate,
+            dividend: 0.0,
+        }
     }
 
     #[test]
@@ -125,7 +139,11 @@ mod tests {
         assert!((g.delta - 0.522).abs() < 0.0005, "delta {}", g.delta);
         assert!((g.gamma - 0.066).abs() < 0.0005, "gamma {}", g.gamma);
         assert!((g.vega - 0.121).abs() < 0.0005, "vega {}", g.vega);
-        assert!((g.theta - (-4.31 / 365.0)).abs() < 0.0001, "theta {}", g.theta);
+        assert!(
+            (g.theta - (-4.31 / 365.0)).abs() < 0.0001,
+            "theta {}",
+            g.theta
+        );
         assert!((g.rho - 0.0891).abs() < 0.0001, "rho {}", g.rho);
     }
 
@@ -134,7 +152,14 @@ mod tests {
         let mut c = contract(OptionKind::Call, 100.0, 95.0, 0.75, 0.03);
         c.dividend = 0.02;
         let call = price_greeks(&c, 0.3).unwrap();
-        let put = price_greeks(&Contract { kind: OptionKind::Put, ..c }, 0.3).unwrap();
+        let put = price_greeks(
+            &Contract {
+                kind: OptionKind::Put,
+                ..c
+            },
+            0.3,
+        )
+        .unwrap();
         let parity = 100.0 * (-0.02f64 * 0.75).exp() - 95.0 * (-0.03f64 * 0.75).exp();
         assert!((call.price - put.price - parity).abs() < 1e-10);
     }

@@ -17,7 +17,10 @@ const MAX_ITERATIONS: usize = 200;
 pub fn implied_vol(contract: &Contract, price: f64) -> Result<f64, OptionMathError> {
     check_inputs(contract)?;
     if !price.is_finite() {
-        return Err(OptionMathError::NonFinite { field: "price", value: price });
+        return Err(OptionMathError::NonFinite {
+            field: "price",
+            value: price,
+        });
     }
     let forward_spot = contract.spot * (-contract.dividend * contract.t_years).exp();
     let pv_strike = contract.strike * (-contract.rate * contract.t_years).exp();
@@ -26,7 +29,11 @@ pub fn implied_vol(contract: &Contract, price: f64) -> Result<f64, OptionMathErr
         OptionKind::Put => ((pv_strike - forward_spot).max(0.0), pv_strike),
     };
     if price <= lower || price >= upper {
-        return Err(OptionMathError::OutsideBounds { price, lower, upper });
+        return Err(OptionMathError::OutsideBounds {
+            price,
+            lower,
+            upper,
+        });
     }
     let (mut low, mut high) = (VOL_LOW, VOL_HIGH);
     if unchecked(contract, low).price > price || unchecked(contract, high).price < price {
@@ -72,10 +79,20 @@ mod tests {
             (OptionKind::Call, 150.0, 1.5),
             (OptionKind::Put, 120.0, 0.05),
         ] {
-            let c = Contract { kind, spot: 100.0, strike, t_years: 0.5, rate: 0.04, dividend: 0.01 };
+            let c = Contract {
+                kind,
+                spot: 100.0,
+                strike,
+                t_years: 0.5,
+                rate: 0.04,
+                dividend: 0.01,
+            };
             let price = price_greeks(&c, vol).unwrap().price;
             let found = implied_vol(&c, price).unwrap();
-            assert!((found - vol).abs() < 1e-6, "{kind:?} {strike}: {found} vs {vol}");
+            assert!(
+                (found - vol).abs() < 1e-6,
+                "{kind:?} {strike}: {found} vs {vol}"
+            );
         }
     }
 

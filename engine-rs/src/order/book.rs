@@ -63,10 +63,15 @@ impl OrderBook {
     /// `Duplicate` when the id is taken; `InvalidOrder` when the order is inconsistent.
     pub fn restore(&mut self, order: pb::Order, exec_ids: &[String]) -> Result<(), OrderError> {
         let state = OrderState::from_wire(order)?;
-        self.put(state, exec_ids.iter().cloned().collect()).map(|_| ())
+        self.put(state, exec_ids.iter().cloned().collect())
+            .map(|_| ())
     }
 
-    fn put(&mut self, order: OrderState, exec_ids: BTreeSet<String>) -> Result<pb::Order, OrderError> {
+    fn put(
+        &mut self,
+        order: OrderState,
+        exec_ids: BTreeSet<String>,
+    ) -> Result<pb::Order, OrderError> {
         let id = order.order_id().to_owned();
         if self.orders.contains_key(&id) {
             return Err(OrderError::Duplicate(id));

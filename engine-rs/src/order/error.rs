@@ -7,7 +7,11 @@ use crate::error::Coded;
 pub enum OrderError {
     /// An order that cannot be inserted or restored.
     #[error("order '{order_id}': {reason}")]
-    InvalidOrder { code: &'static str, order_id: String, reason: String },
+    InvalidOrder {
+        code: &'static str,
+        order_id: String,
+        reason: String,
+    },
     #[error("order '{0}' is already in the book")]
     Duplicate(String),
     #[error("order '{0}' is not in the book")]
@@ -16,9 +20,17 @@ pub enum OrderError {
     #[error("execution report for order '{order_id}': {reason}")]
     InvalidReport { order_id: String, reason: String },
     #[error("order '{order_id}': {exec_type} is not allowed in status {status}")]
-    InvalidTransition { order_id: String, status: &'static str, exec_type: &'static str },
+    InvalidTransition {
+        order_id: String,
+        status: &'static str,
+        exec_type: &'static str,
+    },
     #[error("order '{order_id}': fill of {last_qty} exceeds the {available} still open")]
-    Overfill { order_id: String, last_qty: String, available: String },
+    Overfill {
+        order_id: String,
+        last_qty: String,
+        available: String,
+    },
 }
 
 impl Coded for OrderError {

@@ -41,7 +41,10 @@ impl Status {
     /// No further events except a late fill after CANCELED/EXPIRED.
     #[must_use]
     pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Filled | Self::Canceled | Self::Rejected | Self::Expired | Self::Replaced)
+        matches!(
+            self,
+            Self::Filled | Self::Canceled | Self::Rejected | Self::Expired | Self::Replaced
+        )
     }
 
     /// The wire enum value.
@@ -72,7 +75,9 @@ impl Status {
     /// The wire name without prefix.
     #[must_use]
     pub fn name(self) -> &'static str {
-        self.wire().as_str_name().trim_start_matches("ORDER_STATUS_")
+        self.wire()
+            .as_str_name()
+            .trim_start_matches("ORDER_STATUS_")
     }
 }
 
@@ -117,15 +122,34 @@ impl OrderState {
         if order.order_id.is_empty() {
             return Err(invalid(&order, "order_id is empty"));
         }
-        let status = Status::from_wire(order.status)
-            .ok_or_else(|| invalid(&order, format!("status {} is not a valid OrderStatus", order.status)))?;
+        let status = Status::from_wire(order.status).ok_or_else(|| {
+            invalid(
+                &order,
+                format!("status {} is not a valid OrderStatus", order.status),
+            )
+        })?;
         for (name, value, known) in [
-            ("side", order.side, pb::OrderSide::try_from(order.side).is_ok()),
-            ("order_type", order.order_type, pb::OrderType::try_from(order.order_type).is_ok()),
-            ("instrument_type", order.instrument_type, pb::InstrumentType::try_from(order.instrument_type).is_ok()),
+            (
+                "side",
+                order.side,
+                pb::OrderSide::try_from(order.side).is_ok(),
+            ),
+            (
+                "order_type",
+                order.order_type,
+                pb::OrderType::try_from(order.order_type).is_ok(),
+            ),
+            (
+                "instrument_type",
+                order.instrument_type,
+                pb::InstrumentType::try_from(order.instrument_type).is_ok(),
+            ),
         ] {
             if value == 0 || !known {
-                return Err(invalid(&order, format!("{name} {value} is unspecified or unknown")));
+                return Err(invalid(
+                    &order,
+                    format!("{name} {value} is unspecified or unknown"),
+                ));
             }
         }
         let quantity = field(&order, "quantity", &order.quantity)?
@@ -134,17 +158,27 @@ impl OrderState {
         let leaves = field(&order, "leaves_qty", &order.leaves_qty)?.unwrap_or(quantity - cum);
         let canceled = field(&order, "canceled_qty", &order.canceled_qty)?.unwrap_or_default();
         let avg = field(&order, "avg_fill_price", &order.avg_fill_price)?.unwrap_or_default();
-        if quantity < Decimal::ZERO || cum < Decimal::ZERO || leaves < Decimal::ZERO || canceled < Decimal::ZERO {
+        if quantity < Decimal::ZERO
+            || cum < Decimal::ZERO
+            || leaves < Decimal::ZERO
+            || canceled < Decimal::ZERO
+        {
             return Err(invalid(&order, "quantities must not be negative"));
         }
         if cum + leaves != quantity {
-            return Err(invalid(&order, format!("cum_qty {cum} + leaves_qty {leaves} != quantity {quantity}")));
+            return Err(invalid(
+                &order,
+                format!("cum_qty {cum} + leaves_qty {leaves} != quantity {quantity}"),
+            ));
         }
         if quantity + canceled <= Decimal::ZERO {
             return Err(invalid(&order, "quantity must be positive"));
         }
         if status.is_terminal() && leaves != Decimal::ZERO {
-            return Err(invalid(&order, format!("a {} order has no leaves_qty", status.name())));
+            return Err(invalid(
+                &order,
+                format!("a {} order has no leaves_qty", status.name()),
+            ));
         }
         if status == Status::Filled && canceled != Decimal::ZERO {
             return Err(invalid(&order, "a FILLED order has no canceled_qty"));
@@ -153,9 +187,20 @@ impl OrderState {
             return Err(invalid(&order, "only a terminal order has a canceled_qty"));
         }
         if cum > Decimal::ZERO && avg <= Decimal::ZERO {
-            return Err(invalid(&order, "a filled quantity needs a positive avg_fill_price"));
+            return Err(invalid(
+                &order,
+                "a filled quantity needs a positive avg_fill_price",
+            ));
         }
-        Ok(Self { fill_value: avg * cum, wire: order, status, quantity, cum, leaves, canceled })
+        Ok(Self {
+            fill_value: avg * cum,
+            wire: order,
+            status,
+            quantity,
+            cum,
+            leaves,
+            canceled,
+        })
     }
 
     /// The order id.

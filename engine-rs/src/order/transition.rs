@@ -92,10 +92,18 @@ pub fn outcome(status: Status, exec: ExecType) -> Outcome {
         E::Rejected => matches!(status, S::New | S::PendingNew),
         E::Replaced => matches!(status, S::Accepted | S::PartiallyFilled | S::PendingReplace),
     };
-    if allowed { Outcome::Allowed } else { Outcome::Forbidden }
+    if allowed {
+        Outcome::Allowed
+    } else {
+        Outcome::Forbidden
+    }
 }
 
-fn report_decimal(report: &pb::ExecutionReport, name: &str, text: &str) -> Result<Option<Decimal>, OrderError> {
+fn report_decimal(
+    report: &pb::ExecutionReport,
+    name: &str,
+    text: &str,
+) -> Result<Option<Decimal>, OrderError> {
     decimal::parse_opt(text).map_err(|err| OrderError::InvalidReport {
         order_id: report.order_id.clone(),
         reason: format!("{name}: {err}"),
@@ -118,10 +126,11 @@ impl OrderState {
     /// # Errors
     /// `InvalidReport`, `InvalidTransition` or `Overfill`.
     pub fn applied(&self, report: &pb::ExecutionReport) -> Result<Self, OrderError> {
-        let exec = ExecType::from_wire(report.exec_type).ok_or_else(|| OrderError::InvalidReport {
-            order_id: report.order_id.clone(),
-            reason: format!("exec_type {} is unspecified or unknown", report.exec_type),
-        })?;
+        let exec =
+            ExecType::from_wire(report.exec_type).ok_or_else(|| OrderError::InvalidReport {
+                order_id: report.order_id.clone(),
+                reason: format!("exec_type {} is unspecified or unknown", report.exec_type),
+            })?;
         let forbidden = || OrderError::InvalidTransition {
             order_id: self.order_id().to_owned(),
             status: self.status.name(),
@@ -138,7 +147,7 @@ impl OrderState {
                 });
             }
             Outcome::LateFill => {
-                let (qty, price) = self.fill_terms(report)?;
+                let (qty, price) = Self::fill_terms(report)?;
                 if qty > self.canceled {
                     return Err(self.overfill(report, self.canceled));
                 }
@@ -153,13 +162,18 @@ impl OrderState {
             next.wire.updated_at = Some(ts);
         }
         if !report.broker_order_id.is_empty() {
-            next.wire.broker_order_id.clone_from(&report.broker_order_id);
+            next.wire
+                .broker_order_id
+                .clone_from(&report.broker_order_id);
         }
         Ok(next)
     }
 
-    fn fill_terms(&self, report: &pb::ExecutionReport) -> Result<(Decimal, Decimal), OrderError> {
-        Ok((positive(report, "last_qty", &report.last_qty)?, positive(report, "last_price", &report.last_price)?))
+    fn fill_terms(report: &pb::ExecutionReport) -> Result<(Decimal, Decimal), OrderError> {
+        Ok((
+            positive(report, "last_qty", &report.last_qty)?,
+            positive(report, "last_price", &report.last_price)?,
+        ))
     }
 
     fn overfill(&self, report: &pb::ExecutionReport, available: Decimal) -> OrderError {
@@ -171,7 +185,11 @@ impl OrderState {
     }
 
     fn by_fill(&self) -> Status {
-        if self.cum.is_zero() { Status::Accepted } else { Status::PartiallyFilled }
+        if self.cum.is_zero() {
+            Status::Accepted
+        } else {
+            Status::PartiallyFilled
+        }
     }
 
     /// Moves the unfilled remainder out of the quantity (cancel, expiry, replace, reject).
@@ -196,7 +214,7 @@ impl OrderState {
                 }
             }
             ExecType::Trade => {
-                let (qty, price) = self.fill_terms(report)?;
+                let (qty, price) = Self::fill_terms(report)?;
                 if qty > self.leaves {
                     return Err(self.overfill(report, self.leaves));
                 }
@@ -236,8 +254,11 @@ impl OrderState {
                         }
                         next.quantity = quantity;
                         next.leaves = quantity - self.cum;
-                        next.status =
-                            if next.leaves.is_zero() { Status::Filled } else { next.by_fill() };
+                        next.status = if next.leaves.is_zero() {
+                            Status::Filled
+                        } else {
+                            next.by_fill()
+                        };
                         if let Some(limit) = new_limit {
                             next.wire.limit_price = decimal::fmt(limit);
                         }

@@ -33,7 +33,10 @@ pub(super) fn validate(raw: &pb::Decision, as_of: Date) -> Result<Decision, Plan
     if raw.confidence.is_nan() || !(0.0..=1.0).contains(&raw.confidence) {
         return Err(PlanError::new(
             "CONFIDENCE_OUT_OF_RANGE",
-            format!("decision {id}: confidence {} must be between 0 and 1", raw.confidence),
+            format!(
+                "decision {id}: confidence {} must be between 0 and 1",
+                raw.confidence
+            ),
             id,
         ));
     }
@@ -45,14 +48,26 @@ pub(super) fn validate(raw: &pb::Decision, as_of: Date) -> Result<Decision, Plan
         ));
     }
     if matches!(action, Action::Hold | Action::NoTrade) {
-        return Ok(Decision { id: id.to_owned(), action, trade: None });
+        return Ok(Decision {
+            id: id.to_owned(),
+            action,
+            trade: None,
+        });
     }
     let trade = validate_trade(raw, action, as_of)?;
-    Ok(Decision { id: id.to_owned(), action, trade: Some(trade) })
+    Ok(Decision {
+        id: id.to_owned(),
+        action,
+        trade: Some(trade),
+    })
 }
 
 fn unreachable_enum<T>(id: &str, field: &str) -> Result<T, PlanError> {
-    Err(PlanError::new("UNSPECIFIED_ENUM", format!("decision {id}: {field} is unspecified"), id))
+    Err(PlanError::new(
+        "UNSPECIFIED_ENUM",
+        format!("decision {id}: {field} is unspecified"),
+        id,
+    ))
 }
 
 fn validate_trade(
@@ -72,14 +87,18 @@ fn validate_trade(
         _ => "LONG or SHORT",
     };
     let direction = match (action, direction) {
-        (Action::Buy, Some(Direction::Long)) | (Action::Sell, Some(Direction::Short)) => direction,
-        (Action::Increase | Action::Reduce | Action::Close, Some(_)) => direction,
+        (Action::Buy, Some(Direction::Long))
+        | (Action::Sell, Some(Direction::Short))
+        | (Action::Increase | Action::Reduce | Action::Close, Some(_)) => direction,
         _ => None,
     }
     .ok_or_else(|| {
         PlanError::new(
             "ACTION_DIRECTION_MISMATCH",
-            format!("decision {id}: action {} needs direction {expected}", action.name()),
+            format!(
+                "decision {id}: action {} needs direction {expected}",
+                action.name()
+            ),
             id,
         )
     })?;
@@ -89,12 +108,23 @@ fn validate_trade(
     let levels = raw.risk_levels.clone().unwrap_or_default();
     let stop_loss = price_field(&levels.stop_loss, "stop_loss", id)?;
     let take_profit = price_field(&levels.take_profit, "take_profit", id)?;
-    Ok(TradeDecision { instrument, direction, size, order, stop_loss, take_profit })
+    Ok(TradeDecision {
+        instrument,
+        direction,
+        size,
+        order,
+        stop_loss,
+        take_profit,
+    })
 }
 
 fn decimal_field(text: &str, field: &str, id: &str) -> Result<Option<Decimal>, PlanError> {
     decimal::parse_opt(text).map_err(|err| {
-        PlanError::new("INVALID_DECIMAL", format!("decision {id}: {field}: {err}"), id)
+        PlanError::new(
+            "INVALID_DECIMAL",
+            format!("decision {id}: {field}: {err}"),
+            id,
+        )
     })
 }
 
@@ -127,7 +157,11 @@ fn validate_size(
     };
     let is_option = matches!(instrument, Instrument::Option { .. });
     if (is_option && unit == SizeUnit::Shares) || (!is_option && unit == SizeUnit::Contracts) {
-        let kind = if is_option { "options trade in contracts" } else { "equities trade in shares" };
+        let kind = if is_option {
+            "options trade in contracts"
+        } else {
+            "equities trade in shares"
+        };
         return Err(PlanError::new(
             "SIZE_UNIT_MISMATCH",
             format!("decision {id}: {kind}, dollars or pct of equity, not {unit:?}"),
@@ -233,5 +267,9 @@ fn validate_order(
             id,
         ));
     }
-    Ok(OrderSpec { kind, limit_price, stop_price })
+    Ok(OrderSpec {
+        kind,
+        limit_price,
+        stop_price,
+    })
 }

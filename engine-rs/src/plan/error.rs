@@ -6,7 +6,7 @@ use crate::error::Coded;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct PlanError {
-    /// Stable code, e.g. "INVALID_SYMBOL".
+    /// Stable code, e.g. "`INVALID_SYMBOL`".
     pub code: &'static str,
     /// What is wrong and how to fix it.
     pub message: String,
@@ -16,7 +16,11 @@ pub struct PlanError {
 
 impl PlanError {
     pub(crate) fn new(code: &'static str, message: impl Into<String>, decision_id: &str) -> Self {
-        Self { code, message: message.into(), decision_id: decision_id.to_owned() }
+        Self {
+            code,
+            message: message.into(),
+            decision_id: decision_id.to_owned(),
+        }
     }
 
     pub(crate) fn plan(code: &'static str, message: impl Into<String>) -> Self {

@@ -21,7 +21,9 @@ pub fn is_valid_symbol(symbol: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 10
         && bytes[0].is_ascii_uppercase()
-        && bytes[1..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'.')
+        && bytes[1..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'.')
 }
 
 pub(super) fn validate(
@@ -30,7 +32,8 @@ pub(super) fn validate(
     as_of: Date,
 ) -> Result<Instrument, PlanError> {
     let raw = raw.cloned().unwrap_or_default();
-    let kind = check_enum::<pb::InstrumentType>(raw.instrument_type, "instrument.instrument_type", id)?;
+    let kind =
+        check_enum::<pb::InstrumentType>(raw.instrument_type, "instrument.instrument_type", id)?;
     if !is_valid_symbol(&raw.symbol) {
         return Err(PlanError::new(
             "INVALID_SYMBOL",
@@ -61,7 +64,10 @@ pub(super) fn validate(
     if raw.legs.len() > MAX_LEGS {
         return Err(PlanError::new(
             "TOO_MANY_LEGS",
-            format!("decision {id}: {} legs, at most {MAX_LEGS} are allowed", raw.legs.len()),
+            format!(
+                "decision {id}: {} legs, at most {MAX_LEGS} are allowed",
+                raw.legs.len()
+            ),
             id,
         ));
     }
@@ -72,13 +78,20 @@ pub(super) fn validate(
         if !seen.insert(leg.occ_symbol.clone()) {
             return Err(PlanError::new(
                 "DUPLICATE_LEG",
-                format!("decision {id}: leg {} repeats {}: merge the legs", index + 1, leg.occ_symbol),
+                format!(
+                    "decision {id}: leg {} repeats {}: merge the legs",
+                    index + 1,
+                    leg.occ_symbol
+                ),
                 id,
             ));
         }
         legs.push(leg);
     }
-    Ok(Instrument::Option { underlying: raw.symbol, legs })
+    Ok(Instrument::Option {
+        underlying: raw.symbol,
+        legs,
+    })
 }
 
 fn validate_leg(
@@ -88,7 +101,11 @@ fn validate_leg(
     id: &str,
     as_of: Date,
 ) -> Result<Leg, PlanError> {
-    let kind = match check_enum::<pb::OptionType>(raw.option_type, &format!("leg {number} option_type"), id)? {
+    let kind = match check_enum::<pb::OptionType>(
+        raw.option_type,
+        &format!("leg {number} option_type"),
+        id,
+    )? {
         pb::OptionType::Call => OptionKind::Call,
         pb::OptionType::Put | pb::OptionType::Unspecified => OptionKind::Put,
     };
@@ -99,7 +116,10 @@ fn validate_leg(
     if raw.ratio == 0 || raw.ratio > MAX_RATIO {
         return Err(PlanError::new(
             "INVALID_RATIO",
-            format!("decision {id}: leg {number} ratio {} must be 1-{MAX_RATIO}", raw.ratio),
+            format!(
+                "decision {id}: leg {number} ratio {} must be 1-{MAX_RATIO}",
+                raw.ratio
+            ),
             id,
         ));
     }
@@ -140,7 +160,9 @@ fn validate_leg(
     let expected = occ::build(underlying, expiry, kind, strike).ok_or_else(|| {
         PlanError::new(
             "INVALID_PRICE",
-            format!("decision {id}: leg {number} strike {strike} has no OCC form (at most 3 decimals)"),
+            format!(
+                "decision {id}: leg {number} strike {strike} has no OCC form (at most 3 decimals)"
+            ),
             id,
         )
     })?;
@@ -154,5 +176,12 @@ fn validate_leg(
             id,
         ));
     }
-    Ok(Leg { occ_symbol: expected, kind, strike, expiry, side, ratio: raw.ratio })
+    Ok(Leg {
+        occ_symbol: expected,
+        kind,
+        strike,
+        expiry,
+        side,
+        ratio: raw.ratio,
+    })
 }

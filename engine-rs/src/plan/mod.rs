@@ -24,7 +24,10 @@ pub const MAX_DECISIONS: usize = 500;
 /// `PlanError` with a stable code (`PLAN_EMPTY`, `INVALID_SYMBOL`, ...) and the decision id.
 pub fn validate(plan: &pb::DecisionPlan) -> Result<Plan, PlanError> {
     if plan.decisions.is_empty() {
-        return Err(PlanError::plan("PLAN_EMPTY", "the plan has no decisions: add at least one"));
+        return Err(PlanError::plan(
+            "PLAN_EMPTY",
+            "the plan has no decisions: add at least one",
+        ));
     }
     if plan.decisions.len() > MAX_DECISIONS {
         return Err(PlanError::plan(
@@ -36,10 +39,16 @@ pub fn validate(plan: &pb::DecisionPlan) -> Result<Plan, PlanError> {
         ));
     }
     if plan.cycle_id.is_empty() {
-        return Err(PlanError::plan("MISSING_CYCLE_ID", "the plan has no cycle_id: set it"));
+        return Err(PlanError::plan(
+            "MISSING_CYCLE_ID",
+            "the plan has no cycle_id: set it",
+        ));
     }
     let Some(as_of) = plan.as_of else {
-        return Err(PlanError::plan("MISSING_AS_OF", "the plan has no as_of timestamp: set it"));
+        return Err(PlanError::plan(
+            "MISSING_AS_OF",
+            "the plan has no as_of timestamp: set it",
+        ));
     };
     error::check_enum::<pb::Environment>(plan.environment, "environment", "")?;
     let as_of_date = Date::of_timestamp(&as_of);
@@ -49,13 +58,19 @@ pub fn validate(plan: &pb::DecisionPlan) -> Result<Plan, PlanError> {
         if raw.decision_id.is_empty() {
             return Err(PlanError::plan(
                 "MISSING_DECISION_ID",
-                format!("decision #{} has no decision_id: set one", decisions.len() + 1),
+                format!(
+                    "decision #{} has no decision_id: set one",
+                    decisions.len() + 1
+                ),
             ));
         }
         if !seen.insert(raw.decision_id.as_str()) {
             return Err(PlanError::new(
                 "DUPLICATE_DECISION_ID",
-                format!("decision id '{}' appears more than once: make ids unique", raw.decision_id),
+                format!(
+                    "decision id '{}' appears more than once: make ids unique",
+                    raw.decision_id
+                ),
                 &raw.decision_id,
             ));
         }

@@ -49,6 +49,14 @@ mod tests {
     #[test]
     fn strike_with_sub_tenth_of_a_cent_has_no_occ_symbol() {
         let expiry = Date::parse("2025-01-17").unwrap();
-        assert!(build("F", expiry, OptionKind::Put, Decimal::from_str("2.5001").unwrap()).is_none());
+        assert!(
+            build(
+                "F",
+                expiry,
+                OptionKind::Put,
+                Decimal::from_str("2.5001").unwrap()
+            )
+            .is_none()
+        );
     }
 }

@@ -110,15 +110,16 @@ impl Baseline {
         let mut base = Self::default();
         for order in portfolio.open_orders.iter().filter(|o| !o.reduce_only) {
             let mult = order.kind.multiplier();
-            let price = order.price.or_else(|| {
-                portfolio.holdings.get(&order.key).map(|h| h.mark)
-            });
+            let price = order
+                .price
+                .or_else(|| portfolio.holdings.get(&order.key).map(|h| h.mark));
             match price {
                 Some(price) => base.open_order_cost += order.leaves * price.abs() * mult,
                 None => base.unpriced_open_orders += 1,
             }
             for (symbol, leg_side, ratio) in &order.legs {
-                let signed = order.side.sign() * leg_side.sign() * Decimal::from(*ratio) * order.leaves;
+                let signed =
+                    order.side.sign() * leg_side.sign() * Decimal::from(*ratio) * order.leaves;
                 let entry = symbols.entry(symbol.clone()).or_insert_with(|| BaseSymbol {
                     kind: order.kind,
                     key: order.key.clone(),
@@ -148,7 +149,10 @@ impl Baseline {
             }
             if state.kind == AssetKind::Option {
                 base.greeks.add(c.greeks);
-                *base.delta_by_underlying.entry(state.key.clone()).or_default() += c.greeks.delta;
+                *base
+                    .delta_by_underlying
+                    .entry(state.key.clone())
+                    .or_default() += c.greeks.delta;
             }
         }
         base.symbols = symbols;
@@ -215,22 +219,41 @@ impl<'a> Book<'a> {
     /// Units and notional of a key's instruments of one kind.
     #[must_use]
     pub fn key_agg(&self, key: &str, kind: AssetKind) -> KeyAgg {
-        let base = self.base.by_key.get(key).map_or_else(KeyAgg::default, |aggs| aggs[slot(kind)]);
-        let diff = self.key_diff.get(&(key, slot(kind))).copied().unwrap_or_default();
-        KeyAgg { units: base.units + diff.units, notional: base.notional + diff.notional }
+        let base = self
+            .base
+            .by_key
+            .get(key)
+            .map_or_else(KeyAgg::default, |aggs| aggs[slot(kind)]);
+        let diff = self
+            .key_diff
+            .get(&(key, slot(kind)))
+            .copied()
+            .unwrap_or_default();
+        KeyAgg {
+            units: base.units + diff.units,
+            notional: base.notional + diff.notional,
+        }
     }
 
     /// Gross exposure of a sector.
     #[must_use]
     pub fn sector_gross(&self, sector: &str) -> Decimal {
-        self.base.sector_gross.get(sector).copied().unwrap_or_default()
+        self.base
+            .sector_gross
+            .get(sector)
+            .copied()
+            .unwrap_or_default()
             + self.sector_diff.get(sector).copied().unwrap_or_default()
     }
 
     /// Options delta of an underlying.
     #[must_use]
     pub fn delta_of(&self, underlying: &str) -> f64 {
-        self.base.delta_by_underlying.get(underlying).copied().unwrap_or_default()
+        self.base
+            .delta_by_underlying
+            .get(underlying)
+            .copied()
+            .unwrap_or_default()
             + self.delta_diff.get(underlying).copied().unwrap_or_default()
     }
 
@@ -253,7 +276,10 @@ impl<'a> Book<'a> {
         let after = next.contribution();
         self.gross += after.value.abs() - before.value.abs();
         self.net += after.value - before.value;
-        let agg = self.key_diff.entry((next.key, slot(next.kind))).or_default();
+        let agg = self
+            .key_diff
+            .entry((next.key, slot(next.kind)))
+            .or_default();
         agg.units += after.units - before.units;
         agg.notional += after.value.abs() - before.value.abs();
         if let Some(sector) = next.sector {
@@ -262,7 +288,8 @@ impl<'a> Book<'a> {
         if next.kind == AssetKind::Option {
             self.greeks.add(after.greeks);
             self.greeks.add(before.greeks.scaled(-1.0));
-            *self.delta_diff.entry(next.key).or_default() += after.greeks.delta - before.greeks.delta;
+            *self.delta_diff.entry(next.key).or_default() +=
+                after.greeks.delta - before.greeks.delta;
         }
         self.overlay.insert(symbol, next);
     }

@@ -36,8 +36,11 @@ pub fn exposure(
     sectors: &BTreeMap<String, String>,
     market: &pb::MarketState,
 ) -> Exposure {
-    let quotes: BTreeMap<&str, &pb::Quote> =
-        market.quotes.iter().map(|q| (q.symbol.as_str(), q)).collect();
+    let quotes: BTreeMap<&str, &pb::Quote> = market
+        .quotes
+        .iter()
+        .map(|q| (q.symbol.as_str(), q))
+        .collect();
     let option_quotes: BTreeMap<&str, &pb::OptionQuote> = market
         .option_quotes
         .iter()
@@ -55,7 +58,9 @@ pub fn exposure(
         let value = holding.qty * mark * holding.kind.multiplier();
         out.gross_notional += value.abs();
         out.net_notional += value;
-        let sector = sectors.get(&holding.underlying).map_or(UNKNOWN_SECTOR, String::as_str);
+        let sector = sectors
+            .get(&holding.underlying)
+            .map_or(UNKNOWN_SECTOR, String::as_str);
         *out.gross_by_sector.entry(sector.to_owned()).or_default() += value.abs();
         if holding.kind == AssetKind::Option {
             let per_contract = option_quote
@@ -65,7 +70,9 @@ pub fn exposure(
                 .unwrap_or_default();
             let greeks = per_contract.scaled(to_f64(holding.qty) * 100.0);
             out.greeks.add(greeks);
-            *out.delta_by_underlying.entry(holding.underlying.clone()).or_default() += greeks.delta;
+            *out.delta_by_underlying
+                .entry(holding.underlying.clone())
+                .or_default() += greeks.delta;
         }
     }
     if let Some(account) = &portfolio.account

@@ -32,12 +32,20 @@ impl GreekVec {
     /// From the wire Greeks.
     #[must_use]
     pub fn from_wire(greeks: &crate::pb::Greeks) -> Self {
-        Self { delta: greeks.delta, gamma: greeks.gamma, vega: greeks.vega, theta: greeks.theta }
+        Self {
+            delta: greeks.delta,
+            gamma: greeks.gamma,
+            vega: greeks.vega,
+            theta: greeks.theta,
+        }
     }
 
     /// True when every Greek is finite.
     #[must_use]
     pub fn is_finite(self) -> bool {
-        self.delta.is_finite() && self.gamma.is_finite() && self.vega.is_finite() && self.theta.is_finite()
+        self.delta.is_finite()
+            && self.gamma.is_finite()
+            && self.vega.is_finite()
+            && self.theta.is_finite()
     }
 }

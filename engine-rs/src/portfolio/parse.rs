@@ -30,7 +30,10 @@ impl Coded for PortfolioError {
 }
 
 fn err(field: impl Into<String>, reason: impl Into<String>) -> PortfolioError {
-    PortfolioError { field: field.into(), reason: reason.into() }
+    PortfolioError {
+        field: field.into(),
+        reason: reason.into(),
+    }
 }
 
 fn dec(field: &str, text: &str) -> Result<Option<Decimal>, PortfolioError> {
@@ -41,7 +44,10 @@ fn side(field: &str, value: i32) -> Result<Side, PortfolioError> {
     match pb::OrderSide::try_from(value) {
         Ok(pb::OrderSide::Buy) => Ok(Side::Buy),
         Ok(pb::OrderSide::Sell) => Ok(Side::Sell),
-        _ => Err(err(field, format!("side {value} is unspecified or unknown"))),
+        _ => Err(err(
+            field,
+            format!("side {value} is unspecified or unknown"),
+        )),
     }
 }
 
@@ -49,7 +55,10 @@ fn kind(field: &str, value: i32) -> Result<AssetKind, PortfolioError> {
     match pb::InstrumentType::try_from(value) {
         Ok(pb::InstrumentType::Equity) => Ok(AssetKind::Equity),
         Ok(pb::InstrumentType::Option) => Ok(AssetKind::Option),
-        _ => Err(err(field, format!("instrument_type {value} is unspecified or unknown"))),
+        _ => Err(err(
+            field,
+            format!("instrument_type {value} is unspecified or unknown"),
+        )),
     }
 }
 
@@ -64,7 +73,10 @@ impl Portfolio {
         for position in &state.positions {
             let holding = holding(position)?;
             if holdings.insert(holding.symbol.clone(), holding).is_some() {
-                return Err(err(format!("positions[{}]", position.symbol), "symbol appears twice"));
+                return Err(err(
+                    format!("positions[{}]", position.symbol),
+                    "symbol appears twice",
+                ));
             }
         }
         let open_orders = state
@@ -83,7 +95,12 @@ impl Portfolio {
             .map(open_order)
             .collect::<Result<Vec<_>, _>>()?;
         let opened_today: BTreeSet<String> = state.opened_today.iter().cloned().collect();
-        Ok(Self { account, holdings, open_orders, opened_today })
+        Ok(Self {
+            account,
+            holdings,
+            open_orders,
+            opened_today,
+        })
     }
 }
 
@@ -110,24 +127,38 @@ fn holding(raw: &pb::Position) -> Result<Holding, PortfolioError> {
         .ok_or_else(|| err(name("quantity"), "is missing"))?;
     let mark = match dec(&name("market_price"), &raw.market_price)? {
         Some(price) => price,
-        None => dec(&name("avg_entry_price"), &raw.avg_entry_price)?
-            .ok_or_else(|| err(name("market_price"), "neither market_price nor avg_entry_price is set"))?,
+        None => dec(&name("avg_entry_price"), &raw.avg_entry_price)?.ok_or_else(|| {
+            err(
+                name("market_price"),
+                "neither market_price nor avg_entry_price is set",
+            )
+        })?,
     };
     let underlying = if raw.underlying.is_empty() && kind == AssetKind::Equity {
         raw.symbol.clone()
     } else if raw.underlying.is_empty() {
-        raw.contract.as_ref().map(|c| c.underlying.clone()).unwrap_or_default()
+        raw.contract
+            .as_ref()
+            .map(|c| c.underlying.clone())
+            .unwrap_or_default()
     } else {
         raw.underlying.clone()
     };
     if underlying.is_empty() {
-        return Err(err(name("underlying"), "an option position needs its underlying"));
+        return Err(err(
+            name("underlying"),
+            "an option position needs its underlying",
+        ));
     }
     let contract = match (&raw.contract, kind) {
         (Some(leg), AssetKind::Option) => Some(contract(leg, &name("contract"))?),
         _ => None,
     };
-    let greeks = raw.greeks.as_ref().map(GreekVec::from_wire).filter(|g| g.is_finite());
+    let greeks = raw
+        .greeks
+        .as_ref()
+        .map(GreekVec::from_wire)
+        .filter(|g| g.is_finite());
     Ok(Holding {
         symbol: raw.symbol.clone(),
         kind,
@@ -149,7 +180,11 @@ fn contract(leg: &pb::OptionLeg, field: &str) -> Result<Contract, PortfolioError
     };
     let strike = dec(field, &leg.strike)?.ok_or_else(|| err(field, "strike is missing"))?;
     let expiry = Date::parse(&leg.expiry).ok_or_else(|| err(field, "expiry is not YYYY-MM-DD"))?;
-    Ok(Contract { kind, strike, expiry })
+    Ok(Contract {
+        kind,
+        strike,
+        expiry,
+    })
 }
 
 fn open_order(raw: &pb::Order) -> Result<OpenOrder, PortfolioError> {
@@ -164,7 +199,13 @@ fn open_order(raw: &pb::Order) -> Result<OpenOrder, PortfolioError> {
     } else {
         raw.legs
             .iter()
-            .map(|leg| Ok((leg.symbol.clone(), self::side(&name("legs.side"), leg.side)?, leg.ratio.max(1))))
+            .map(|leg| {
+                Ok((
+                    leg.symbol.clone(),
+                    self::side(&name("legs.side"), leg.side)?,
+                    leg.ratio.max(1),
+                ))
+            })
             .collect::<Result<Vec<_>, PortfolioError>>()?
     };
     let price = match dec(&name("limit_price"), &raw.limit_price)? {

@@ -10,16 +10,66 @@ use crate::plan::PlanError;
 use crate::portfolio::PortfolioError;
 use crate::risk::PolicyError;
 
-pyo3::create_exception!(cream._engine, CoreError, PyException, "Base of every core error. args == (code, message).");
-pyo3::create_exception!(cream._engine, DecodeError, CoreError, "Bytes are not a valid protobuf message.");
-pyo3::create_exception!(cream._engine, InvalidPlanError, CoreError, "Structural plan error. args == (code, message, decision_id).");
-pyo3::create_exception!(cream._engine, InvalidPolicyError, CoreError, "RiskPolicy missing or malformed.");
-pyo3::create_exception!(cream._engine, InvalidOrderError, CoreError, "An order that cannot be inserted or restored.");
-pyo3::create_exception!(cream._engine, DuplicateOrderError, CoreError, "The order id is already in the book.");
-pyo3::create_exception!(cream._engine, OrderNotFoundError, CoreError, "No order with this id.");
-pyo3::create_exception!(cream._engine, InvalidTransitionError, CoreError, "The execution report is not allowed in the order's status.");
-pyo3::create_exception!(cream._engine, OverfillError, CoreError, "A fill larger than the open quantity.");
-pyo3::create_exception!(cream._engine, OptionMathError, CoreError, "Bad Black-Scholes inputs or no implied volatility.");
+pyo3::create_exception!(
+    cream._engine,
+    CoreError,
+    PyException,
+    "Base of every core error. args == (code, message)."
+);
+pyo3::create_exception!(
+    cream._engine,
+    DecodeError,
+    CoreError,
+    "Bytes are not a valid protobuf message."
+);
+pyo3::create_exception!(
+    cream._engine,
+    InvalidPlanError,
+    CoreError,
+    "Structural plan error. args == (code, message, decision_id)."
+);
+pyo3::create_exception!(
+    cream._engine,
+    InvalidPolicyError,
+    CoreError,
+    "RiskPolicy missing or malformed."
+);
+pyo3::create_exception!(
+    cream._engine,
+    InvalidOrderError,
+    CoreError,
+    "An order that cannot be inserted or restored."
+);
+pyo3::create_exception!(
+    cream._engine,
+    DuplicateOrderError,
+    CoreError,
+    "The order id is already in the book."
+);
+pyo3::create_exception!(
+    cream._engine,
+    OrderNotFoundError,
+    CoreError,
+    "No order with this id."
+);
+pyo3::create_exception!(
+    cream._engine,
+    InvalidTransitionError,
+    CoreError,
+    "The execution report is not allowed in the order's status."
+);
+pyo3::create_exception!(
+    cream._engine,
+    OverfillError,
+    CoreError,
+    "A fill larger than the open quantity."
+);
+pyo3::create_exception!(
+    cream._engine,
+    OptionMathError,
+    CoreError,
+    "Bad Black-Scholes inputs or no implied volatility."
+);
 
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -30,7 +80,10 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InvalidOrderError", py.get_type::<InvalidOrderError>())?;
     m.add("DuplicateOrderError", py.get_type::<DuplicateOrderError>())?;
     m.add("OrderNotFoundError", py.get_type::<OrderNotFoundError>())?;
-    m.add("InvalidTransitionError", py.get_type::<InvalidTransitionError>())?;
+    m.add(
+        "InvalidTransitionError",
+        py.get_type::<InvalidTransitionError>(),
+    )?;
     m.add("OverfillError", py.get_type::<OverfillError>())?;
     m.add("OptionMathError", py.get_type::<OptionMathError>())?;
     Ok(())

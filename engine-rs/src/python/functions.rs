@@ -31,7 +31,7 @@ impl PyStopTrigger {
     }
 }
 
-/// The stop and take-profit triggers of a PortfolioState's positions at a MarketState.
+/// The stop and take-profit triggers of a `PortfolioState`'s positions at a `MarketState`.
 #[pyfunction]
 pub fn evaluate_stops(portfolio: &[u8], market: &[u8]) -> PyResult<Vec<PyStopTrigger>> {
     let raw: pb::PortfolioState = decode("PortfolioState", portfolio)?;
@@ -50,13 +50,27 @@ pub fn evaluate_stops(portfolio: &[u8], market: &[u8]) -> PyResult<Vec<PyStopTri
         .collect())
 }
 
-fn contract(option_type: i32, spot: f64, strike: f64, t_years: f64, rate: f64, dividend: f64) -> Result<Contract, OptionMathError> {
+fn contract(
+    option_type: i32,
+    spot: f64,
+    strike: f64,
+    t_years: f64,
+    rate: f64,
+    dividend: f64,
+) -> Result<Contract, OptionMathError> {
     let kind = match pb::OptionType::try_from(option_type) {
         Ok(pb::OptionType::Call) => OptionKind::Call,
         Ok(pb::OptionType::Put) => OptionKind::Put,
         _ => return Err(OptionMathError::UnknownOptionType(option_type)),
     };
-    Ok(Contract { kind, spot, strike, t_years, rate, dividend })
+    Ok(Contract {
+        kind,
+        spot,
+        strike,
+        t_years,
+        rate,
+        dividend,
+    })
 }
 
 /// (price, delta, gamma, vega per vol point, theta per day, rho per rate point).

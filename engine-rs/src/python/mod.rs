@@ -1,4 +1,4 @@
-//! The PyO3 boundary: the `cream._engine` module. Messages cross as serialized protobuf bytes.
+//! The `PyO3` boundary: the `cream._engine` module. Messages cross as serialized protobuf bytes.
 
 mod errors;
 mod functions;

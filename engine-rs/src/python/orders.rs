@@ -30,13 +30,21 @@ impl PyOrderBook {
     }
 
     /// Reloads an order in any consistent state with the exec ids already applied.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "PyO3 extracts a Python list into an owned Vec"
+    )]
     fn restore(&mut self, order: &[u8], exec_ids: Vec<String>) -> PyResult<()> {
         let order: pb::Order = decode("Order", order)?;
         Ok(self.book.restore(order, &exec_ids)?)
     }
 
-    /// Applies an ExecutionReport: (Order after, applied?); a repeated exec_id is not applied.
-    fn apply<'py>(&mut self, py: Python<'py>, report: &[u8]) -> PyResult<(Bound<'py, PyBytes>, bool)> {
+    /// Applies an `ExecutionReport`: (Order after, applied?); a repeated `exec_id` is not applied.
+    fn apply<'py>(
+        &mut self,
+        py: Python<'py>,
+        report: &[u8],
+    ) -> PyResult<(Bound<'py, PyBytes>, bool)> {
         let report: pb::ExecutionReport = decode("ExecutionReport", report)?;
         let (order, applied) = self.book.apply(&report)?;
         Ok((PyBytes::new(py, &order.encode_to_vec()), applied))
@@ -47,9 +55,13 @@ impl PyOrderBook {
         Ok(PyBytes::new(py, &self.book.get(order_id)?.encode_to_vec()))
     }
 
-    /// Non-terminal orders, ordered by order_id.
+    /// Non-terminal orders, ordered by `order_id`.
     fn open_orders<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
-        self.book.open_orders().iter().map(|o| PyBytes::new(py, &o.encode_to_vec())).collect()
+        self.book
+            .open_orders()
+            .iter()
+            .map(|o| PyBytes::new(py, &o.encode_to_vec()))
+            .collect()
     }
 
     fn __len__(&self) -> usize {

@@ -27,7 +27,9 @@ pub struct PyRiskCore {
 impl PyRiskCore {
     #[new]
     fn new(policy: &[u8]) -> PyResult<Self> {
-        Ok(Self { core: RiskCore::new(policy_from(policy)?) })
+        Ok(Self {
+            core: RiskCore::new(policy_from(policy)?),
+        })
     }
 
     /// The version of the policy in force.
@@ -51,15 +53,20 @@ impl PyRiskCore {
         Ok(())
     }
 
-    /// Checks a DecisionPlan against a MarketState; returns a CheckConstraintsResponse.
-    fn check<'py>(&self, py: Python<'py>, plan: &[u8], market: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    /// Checks a `DecisionPlan` against a `MarketState`; returns a `CheckConstraintsResponse`.
+    fn check<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &[u8],
+        market: &[u8],
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let plan: pb::DecisionPlan = decode("DecisionPlan", plan)?;
         let market: pb::MarketState = decode("MarketState", market)?;
         let response = self.core.check(&plan, &market)?;
         Ok(PyBytes::new(py, &response.encode_to_vec()))
     }
 
-    /// The TradingState enum value: the account's state combined with the breakers.
+    /// The `TradingState` enum value: the account's state combined with the breakers.
     fn trading_state(&self) -> i32 {
         self.core.trading_verdict().state as i32
     }
@@ -77,7 +84,11 @@ impl PyRiskCore {
             vega: e.greeks.vega,
             theta: e.greeks.theta,
             delta_by_underlying: e.delta_by_underlying,
-            gross_by_sector: e.gross_by_sector.into_iter().map(|(k, v)| (k, fmt(v.round_dp(8)))).collect(),
+            gross_by_sector: e
+                .gross_by_sector
+                .into_iter()
+                .map(|(k, v)| (k, fmt(v.round_dp(8))))
+                .collect(),
         })
     }
 }
@@ -101,7 +112,13 @@ impl PyExposure {
     fn __repr__(&self) -> String {
         format!(
             "Exposure(gross_notional='{}', net_notional='{}', leverage='{}', delta={}, gamma={}, vega={}, theta={})",
-            self.gross_notional, self.net_notional, self.leverage, self.delta, self.gamma, self.vega, self.theta
+            self.gross_notional,
+            self.net_notional,
+            self.leverage,
+            self.delta,
+            self.gamma,
+            self.vega,
+            self.theta
         )
     }
 }

@@ -23,7 +23,11 @@ impl RiskCore {
     pub fn new(policy: Policy) -> Self {
         let portfolio = Portfolio::default();
         let baseline = Baseline::build(&portfolio, &policy.sector_by_symbol);
-        Self { policy, portfolio, baseline }
+        Self {
+            policy,
+            portfolio,
+            baseline,
+        }
     }
 
     /// The policy in force.
@@ -88,6 +92,9 @@ impl RiskCore {
     /// Equity of the account, zero without one.
     #[must_use]
     pub fn equity(&self) -> Decimal {
-        self.portfolio.account.as_ref().map_or(Decimal::ZERO, |a| a.equity)
+        self.portfolio
+            .account
+            .as_ref()
+            .map_or(Decimal::ZERO, |a| a.equity)
     }
 }

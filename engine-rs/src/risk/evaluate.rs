@@ -50,11 +50,19 @@ pub(super) struct Run<'a> {
 }
 
 /// Checks a validated plan against the core's policy and portfolio.
-pub(super) fn evaluate(core: &RiskCore, plan: &Plan, market: &pb::MarketState) -> pb::CheckConstraintsResponse {
+pub(super) fn evaluate(
+    core: &RiskCore,
+    plan: &Plan,
+    market: &pb::MarketState,
+) -> pb::CheckConstraintsResponse {
     let verdict = core.trading_verdict();
     let mut run = Run {
         core,
-        market: MarketIndex::new(market, plan.as_of_seconds, core.policy().max_quote_age_seconds),
+        market: MarketIndex::new(
+            market,
+            plan.as_of_seconds,
+            core.policy().max_quote_age_seconds,
+        ),
         book: Book::new(core.baseline()),
         violations: Violations::default(),
         state: verdict.state,
@@ -65,7 +73,10 @@ pub(super) fn evaluate(core: &RiskCore, plan: &Plan, market: &pb::MarketState) -
     let mut decisions = Vec::with_capacity(plan.decisions.len());
     for decision in &plan.decisions {
         let before = run.violations.len();
-        let mut check = pb::DecisionCheck { decision_id: decision.id.clone(), ..Default::default() };
+        let mut check = pb::DecisionCheck {
+            decision_id: decision.id.clone(),
+            ..Default::default()
+        };
         if let Some(trade) = &decision.trade {
             run.decision(decision, trade, &mut check);
         }
@@ -84,19 +95,121 @@ pub(super) fn evaluate(core: &RiskCore, plan: &Plan, market: &pb::MarketState) -
 fn units_of(book: &Book<'_>, trade: &TradeDecision) -> Decimal {
     match &trade.instrument {
         Instrument::Equity { symbol } => book.held(symbol),
-        Instrument::Option { legs, .. } => {
-            let first = &legs[0];
+        Instrument::Option { legs, .. } => legs.first().map_or(Decimal::ZERO, |first| {
             let per_unit = first.side.sign() * Decimal::from(first.ratio);
             (book.held(&first.occ_symbol) / per_unit).trunc()
-        }
+        }),
     }
 }
 
 impl<'a> Run<'a> {
-    fn decision(&mut self, decision: &'a Decision, trade: &'a TradeDecision, check: &mut pb::DecisionCheck) {
+    fn decision(
+        &mut self,
+        decision: &'a Decision,
+        trade: &'a TradeDecision,
+        check: &mut pb::DecisionCheck,
+    ) {
         let id = decision.id.as_str();
         let key = trade.instrument.key();
-        let opening = matches!(decision.action, Action::Buy | Action::Sell | Action::Increase);
+        let opening = matches!(
+            decision.action,
+            Action::Buy | Action::Sell | Action::Increase
+        );
+        let Some(equity) = self.gate(decision, key, opening) else {
+            return;
+        };
+        let Some((side, position)) = self.side_and_position(decision, trade) else {
+            return;
+        };
+        check.side = side.wire();
+        let priced = match price(trade, side, &self.market, self.core.policy()) {
+            Ok(priced) => priced,
+            Err(problem) => {
+                self.violations.push(
+                    &problem.code,
+                    id,
+                    format!("decision {id}: {}", problem.message),
+                    &[("symbol", problem.symbol)],
+                );
+                return;
+            }
+        };
+        let multiplier = priced.kind.multiplier();
+        let unit_cost = priced.paid.abs() * multiplier;
+        let mut qty = match trade.size.unit {
+            SizeUnit::Shares | SizeUnit::Contracts => trade.size.value,
+            SizeUnit::Dollars if unit_cost > Decimal::ZERO => {
+                (trade.size.value / unit_cost).floor()
+            }
+            SizeUnit::PctEquity if unit_cost > Decimal::ZERO => {
+                (trade.size.value * equity / unit_cost).floor()
+            }
+            SizeUnit::Dollars | SizeUnit::PctEquity => Decimal::ZERO,
+        };
+        if decision.action == Action::Close {
+            qty = position.abs();
+        }
+        check.reference_price = fmt(priced.reference_price);
+        if qty <= Decimal::ZERO {
+            self.violations.push(
+                "SIZE_ROUNDS_TO_ZERO",
+                id,
+                format!(
+                    "decision {id}: size {} {:?} buys no whole unit at {}",
+                    fmt(trade.size.value),
+                    trade.size.unit,
+                    money(unit_cost)
+                ),
+                &[
+                    ("unit_cost", money(unit_cost)),
+                    ("size", fmt(trade.size.value)),
+                ],
+            );
+            return;
+        }
+        if decision.action == Action::Reduce && qty > position.abs() {
+            self.violations.push(
+                "REDUCE_EXCEEDS_POSITION",
+                id,
+                format!(
+                    "decision {id}: reducing {} exceeds the position of {} in {key}",
+                    fmt(qty),
+                    fmt(position.abs())
+                ),
+                &[("quantity", fmt(qty)), ("position", fmt(position.abs()))],
+            );
+            qty = position.abs();
+        }
+        let ctx = Ctx {
+            id,
+            action: decision.action,
+            trade,
+            key,
+            side,
+            opening,
+            position,
+            qty,
+            priced,
+            multiplier,
+            equity,
+        };
+        check.quantity = fmt(ctx.qty);
+        check.notional = money(ctx.notional());
+        self.collar(&ctx);
+        if ctx.opening {
+            self.levels(&ctx);
+            self.risk_per_trade_and_buying_power(&ctx);
+        }
+        let before = self.snapshot(&ctx);
+        self.apply(&ctx);
+        self.limits(&ctx, &before);
+        self.day_trade(&ctx);
+    }
+
+    /// `CONFLICTING_DECISIONS`, `TRADING_HALTED`/`REDUCING` and `MISSING_ACCOUNT`; the equity when
+    /// the decision can be checked further.
+    fn gate(&mut self, decision: &'a Decision, key: &'a str, opening: bool) -> Option<Decimal> {
+        let id = decision.id.as_str();
         if !self.seen_keys.insert(key) {
             self.violations.push(
                 "CONFLICTING_DECISIONS",
@@ -115,7 +228,11 @@ impl<'a> Run<'a> {
             TradingState::Reducing if opening => self.violations.push(
                 "TRADING_REDUCING",
                 id,
-                format!("decision {id}: trading is reducing-only ({}); {} adds exposure", self.state_reason, decision.action.name()),
+                format!(
+                    "decision {id}: trading is reducing-only ({}); {} adds exposure",
+                    self.state_reason,
+                    decision.action.name()
+                ),
                 &[("reason", self.state_reason.clone())],
             ),
             _ => {}
@@ -123,87 +240,63 @@ impl<'a> Run<'a> {
         let equity = match &self.core.portfolio().account {
             Some(account) if account.equity > Decimal::ZERO => account.equity,
             other => {
-                let equity = other.as_ref().map_or_else(|| "missing".to_owned(), |a| fmt(a.equity));
+                let equity = other
+                    .as_ref()
+                    .map_or_else(|| "missing".to_owned(), |a| fmt(a.equity));
                 self.violations.push(
                     "MISSING_ACCOUNT",
                     id,
                     format!("decision {id}: no account with positive equity (equity {equity}): orders are denied"),
                     &[("equity", equity)],
                 );
-                return;
+                return None;
             }
         };
+        Some(equity)
+    }
+
+    /// The order side and the position before the decision; `NO_POSITION` when an INCREASE,
+    /// REDUCE or CLOSE has no position in its direction.
+    fn side_and_position(
+        &mut self,
+        decision: &'a Decision,
+        trade: &'a TradeDecision,
+    ) -> Option<(Side, Decimal)> {
+        let id = decision.id.as_str();
+        let key = trade.instrument.key();
         let position = units_of(&self.book, trade);
         let side = match (decision.action, trade.direction) {
-            (Action::Buy, _) => Side::Buy,
-            (Action::Sell, _) => Side::Sell,
-            (Action::Increase, Direction::Long) | (Action::Reduce | Action::Close, Direction::Short) => Side::Buy,
-            (Action::Increase | Action::Reduce | Action::Close, _) => Side::Sell,
-            (Action::Hold | Action::NoTrade, _) => return,
+            (Action::Buy, _)
+            | (Action::Increase, Direction::Long)
+            | (Action::Reduce | Action::Close, Direction::Short) => Side::Buy,
+            (Action::Sell | Action::Increase | Action::Reduce | Action::Close, _) => Side::Sell,
+            (Action::Hold | Action::NoTrade, _) => return None,
         };
-        if matches!(decision.action, Action::Increase | Action::Reduce | Action::Close) {
-            let wanted = if trade.direction == Direction::Long { position > Decimal::ZERO } else { position < Decimal::ZERO };
+        if matches!(
+            decision.action,
+            Action::Increase | Action::Reduce | Action::Close
+        ) {
+            let wanted = if trade.direction == Direction::Long {
+                position > Decimal::ZERO
+            } else {
+                position < Decimal::ZERO
+            };
             if !wanted {
-                let direction = if trade.direction == Direction::Long { "LONG" } else { "SHORT" };
+                let direction = if trade.direction == Direction::Long {
+                    "LONG"
+                } else {
+                    "SHORT"
+                };
                 self.violations.push(
                     "NO_POSITION",
                     id,
                     format!("decision {id}: {} needs a {direction} position in {key}, the position is {}", decision.action.name(), fmt(position)),
                     &[("position", fmt(position)), ("direction", direction.to_owned())],
                 );
-                return;
+                return None;
             }
         }
-        check.side = side.wire();
-        let priced = match price(trade, side, &self.market, &self.core.policy()) {
-            Ok(priced) => priced,
-            Err(problem) => {
-                self.violations.push(&problem.code, id, format!("decision {id}: {}", problem.message), &[("symbol", problem.symbol)]);
-                return;
-            }
-        };
-        let multiplier = priced.kind.multiplier();
-        let unit_cost = priced.paid.abs() * multiplier;
-        let mut qty = match trade.size.unit {
-            SizeUnit::Shares | SizeUnit::Contracts => trade.size.value,
-            SizeUnit::Dollars if unit_cost > Decimal::ZERO => (trade.size.value / unit_cost).floor(),
-            SizeUnit::PctEquity if unit_cost > Decimal::ZERO => (trade.size.value * equity / unit_cost).floor(),
-            SizeUnit::Dollars | SizeUnit::PctEquity => Decimal::ZERO,
-        };
-        if decision.action == Action::Close {
-            qty = position.abs();
-        }
-        check.reference_price = fmt(priced.reference_price);
-        if qty <= Decimal::ZERO {
-            self.violations.push(
-                "SIZE_ROUNDS_TO_ZERO",
-                id,
-                format!("decision {id}: size {} {:?} buys no whole unit at {}", fmt(trade.size.value), trade.size.unit, money(unit_cost)),
-                &[("unit_cost", money(unit_cost)), ("size", fmt(trade.size.value))],
-            );
-            return;
-        }
-        if decision.action == Action::Reduce && qty > position.abs() {
-            self.violations.push(
-                "REDUCE_EXCEEDS_POSITION",
-                id,
-                format!("decision {id}: reducing {} exceeds the position of {} in {key}", fmt(qty), fmt(position.abs())),
-                &[("quantity", fmt(qty)), ("position", fmt(position.abs()))],
-            );
-            qty = position.abs();
-        }
-        let ctx = Ctx { id, action: decision.action, trade, key, side, opening, position, qty, priced, multiplier, equity };
-        check.quantity = fmt(ctx.qty);
-        check.notional = money(ctx.notional());
-        self.collar(&ctx);
-        if ctx.opening {
-            self.levels(&ctx);
-            self.risk_per_trade_and_buying_power(&ctx);
-        }
-        let before = self.snapshot(&ctx);
-        self.apply(&ctx);
-        self.limits(&ctx, &before);
-        self.day_trade(&ctx);
+        Some((side, position))
     }
 
     /// Applies the decision's order to the working book.
@@ -220,7 +313,8 @@ impl<'a> Run<'a> {
                     unit_value: ctx.priced.reference_price,
                     greeks: GreekVec::default(),
                 };
-                self.book.change(symbol, fresh, None, ctx.side.sign() * ctx.qty);
+                self.book
+                    .change(symbol, fresh, None, ctx.side.sign() * ctx.qty);
             }
             Instrument::Option { underlying, .. } => {
                 for leg in &ctx.priced.legs {
@@ -234,7 +328,12 @@ impl<'a> Run<'a> {
                         unit_value: leg.mid * ctx.multiplier,
                         greeks: greeks.unwrap_or_default(),
                     };
-                    self.book.change(leg.symbol, fresh, greeks, leg.side.sign() * leg.ratio * ctx.qty);
+                    self.book.change(
+                        leg.symbol,
+                        fresh,
+                        greeks,
+                        leg.side.sign() * leg.ratio * ctx.qty,
+                    );
                 }
             }
         }

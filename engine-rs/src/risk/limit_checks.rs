@@ -30,7 +30,10 @@ impl Run<'_> {
             net: self.book.net,
             greeks: self.book.greeks,
             delta: self.book.delta_of(ctx.key),
-            sector: self.core.policy_sector(ctx.key).map_or(Decimal::ZERO, |s| self.book.sector_gross(s)),
+            sector: self
+                .core
+                .policy_sector(ctx.key)
+                .map_or(Decimal::ZERO, |s| self.book.sector_gross(s)),
         }
     }
 
@@ -63,8 +66,16 @@ impl Run<'_> {
             self.violations.push(
                 "MAX_NOTIONAL_EXCEEDED",
                 id,
-                format!("decision {id}: resulting notional {} in {key} exceeds the limit of {}", money(after.notional), money(policy.max_notional)),
-                &[("limit", money(policy.max_notional)), ("resulting", money(after.notional)), ("symbol", key.to_owned())],
+                format!(
+                    "decision {id}: resulting notional {} in {key} exceeds the limit of {}",
+                    money(after.notional),
+                    money(policy.max_notional)
+                ),
+                &[
+                    ("limit", money(policy.max_notional)),
+                    ("resulting", money(after.notional)),
+                    ("symbol", key.to_owned()),
+                ],
             );
         }
         let pct = after.notional / ctx.equity;
@@ -72,8 +83,16 @@ impl Run<'_> {
             self.violations.push(
                 "MAX_EQUITY_PCT_EXCEEDED",
                 id,
-                format!("decision {id}: {key} would be {}% of equity, the limit is {}%", fmt((pct * Decimal::ONE_HUNDRED).round_dp(2)), fmt(policy.max_equity_pct * Decimal::ONE_HUNDRED)),
-                &[("limit", fmt(policy.max_equity_pct)), ("resulting", ratio_text(pct)), ("symbol", key.to_owned())],
+                format!(
+                    "decision {id}: {key} would be {}% of equity, the limit is {}%",
+                    fmt((pct * Decimal::ONE_HUNDRED).round_dp(2)),
+                    fmt(policy.max_equity_pct * Decimal::ONE_HUNDRED)
+                ),
+                &[
+                    ("limit", fmt(policy.max_equity_pct)),
+                    ("resulting", ratio_text(pct)),
+                    ("symbol", key.to_owned()),
+                ],
             );
         }
     }
@@ -86,16 +105,30 @@ impl Run<'_> {
             self.violations.push(
                 "MAX_GROSS_NOTIONAL_EXCEEDED",
                 id,
-                format!("decision {id}: gross notional would be {}, the limit is {}", money(gross), money(policy.max_gross_notional)),
-                &[("limit", money(policy.max_gross_notional)), ("resulting", money(gross))],
+                format!(
+                    "decision {id}: gross notional would be {}, the limit is {}",
+                    money(gross),
+                    money(policy.max_gross_notional)
+                ),
+                &[
+                    ("limit", money(policy.max_gross_notional)),
+                    ("resulting", money(gross)),
+                ],
             );
         }
         if net.abs() > policy.max_net_notional && net.abs() > before.net.abs() {
             self.violations.push(
                 "MAX_NET_NOTIONAL_EXCEEDED",
                 id,
-                format!("decision {id}: net notional would be {}, the limit is ±{}", money(net), money(policy.max_net_notional)),
-                &[("limit", money(policy.max_net_notional)), ("resulting", money(net))],
+                format!(
+                    "decision {id}: net notional would be {}, the limit is ±{}",
+                    money(net),
+                    money(policy.max_net_notional)
+                ),
+                &[
+                    ("limit", money(policy.max_net_notional)),
+                    ("resulting", money(net)),
+                ],
             );
         }
         let leverage = gross / ctx.equity;
@@ -103,8 +136,15 @@ impl Run<'_> {
             self.violations.push(
                 "MAX_LEVERAGE_EXCEEDED",
                 id,
-                format!("decision {id}: leverage would be {}, the limit is {}", ratio_text(leverage), fmt(policy.max_leverage)),
-                &[("limit", fmt(policy.max_leverage)), ("resulting", ratio_text(leverage))],
+                format!(
+                    "decision {id}: leverage would be {}, the limit is {}",
+                    ratio_text(leverage),
+                    fmt(policy.max_leverage)
+                ),
+                &[
+                    ("limit", fmt(policy.max_leverage)),
+                    ("resulting", ratio_text(leverage)),
+                ],
             );
         }
     }
@@ -128,21 +168,59 @@ impl Run<'_> {
                 self.violations.push(
                     code,
                     id,
-                    format!("decision {id}: {name} would be {}, the limit is ±{}", fmt(dec(value).round_dp(2)), fmt(dec(limit))),
-                    &[("limit", fmt(dec(limit))), ("resulting", fmt(dec(value).round_dp(4)))],
+                    format!(
+                        "decision {id}: {name} would be {}, the limit is ±{}",
+                        fmt(dec(value).round_dp(2)),
+                        fmt(dec(limit))
+                    ),
+                    &[
+                        ("limit", fmt(dec(limit))),
+                        ("resulting", fmt(dec(value).round_dp(4))),
+                    ],
                 );
             }
         };
-        check("MAX_DELTA_PER_UNDERLYING", &format!("delta of {}", ctx.key), delta, before.delta, policy.max_delta_per_underlying);
-        check("MAX_PORTFOLIO_DELTA", "portfolio delta", after.delta, before.greeks.delta, policy.max_portfolio_delta);
-        check("MAX_PORTFOLIO_GAMMA", "portfolio gamma", after.gamma, before.greeks.gamma, policy.max_portfolio_gamma);
-        check("MAX_PORTFOLIO_VEGA", "portfolio vega", after.vega, before.greeks.vega, policy.max_portfolio_vega);
+        check(
+            "MAX_DELTA_PER_UNDERLYING",
+            &format!("delta of {}", ctx.key),
+            delta,
+            before.delta,
+            policy.max_delta_per_underlying,
+        );
+        check(
+            "MAX_PORTFOLIO_DELTA",
+            "portfolio delta",
+            after.delta,
+            before.greeks.delta,
+            policy.max_portfolio_delta,
+        );
+        check(
+            "MAX_PORTFOLIO_GAMMA",
+            "portfolio gamma",
+            after.gamma,
+            before.greeks.gamma,
+            policy.max_portfolio_gamma,
+        );
+        check(
+            "MAX_PORTFOLIO_VEGA",
+            "portfolio vega",
+            after.vega,
+            before.greeks.vega,
+            policy.max_portfolio_vega,
+        );
         if after.theta < policy.max_portfolio_theta && after.theta < before.greeks.theta {
             self.violations.push(
                 "MAX_PORTFOLIO_THETA",
                 id,
-                format!("decision {id}: portfolio theta would be {} per day, the floor is {}", fmt(dec(after.theta).round_dp(2)), fmt(dec(policy.max_portfolio_theta))),
-                &[("limit", fmt(dec(policy.max_portfolio_theta))), ("resulting", fmt(dec(after.theta).round_dp(4)))],
+                format!(
+                    "decision {id}: portfolio theta would be {} per day, the floor is {}",
+                    fmt(dec(after.theta).round_dp(2)),
+                    fmt(dec(policy.max_portfolio_theta))
+                ),
+                &[
+                    ("limit", fmt(dec(policy.max_portfolio_theta))),
+                    ("resulting", fmt(dec(after.theta).round_dp(4))),
+                ],
             );
         }
     }
@@ -167,8 +245,16 @@ impl Run<'_> {
             self.violations.push(
                 "MAX_SECTOR_PCT_EXCEEDED",
                 id,
-                format!("decision {id}: sector {sector} would be {}% of equity, the limit is {}%", fmt((pct * Decimal::ONE_HUNDRED).round_dp(2)), fmt(policy.max_sector_pct * Decimal::ONE_HUNDRED)),
-                &[("limit", fmt(policy.max_sector_pct)), ("resulting", ratio_text(pct)), ("sector", sector.to_owned())],
+                format!(
+                    "decision {id}: sector {sector} would be {}% of equity, the limit is {}%",
+                    fmt((pct * Decimal::ONE_HUNDRED).round_dp(2)),
+                    fmt(policy.max_sector_pct * Decimal::ONE_HUNDRED)
+                ),
+                &[
+                    ("limit", fmt(policy.max_sector_pct)),
+                    ("resulting", ratio_text(pct)),
+                    ("sector", sector.to_owned()),
+                ],
             );
         }
     }

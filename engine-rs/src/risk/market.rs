@@ -46,16 +46,30 @@ impl<'m> MarketIndex<'m> {
     #[must_use]
     pub fn new(market: &'m pb::MarketState, fallback_now: i64, max_age: i64) -> Self {
         Self {
-            quotes: market.quotes.iter().map(|q| (q.symbol.as_str(), q)).collect(),
+            quotes: market
+                .quotes
+                .iter()
+                .map(|q| (q.symbol.as_str(), q))
+                .collect(),
             options: market
                 .option_quotes
                 .iter()
                 .filter_map(|q| {
-                    let symbol = q.contract.as_ref().map(|c| c.occ_symbol.as_str()).filter(|s| !s.is_empty());
-                    symbol.or_else(|| q.quote.as_ref().map(|q| q.symbol.as_str())).map(|s| (s, q))
+                    let symbol = q
+                        .contract
+                        .as_ref()
+                        .map(|c| c.occ_symbol.as_str())
+                        .filter(|s| !s.is_empty());
+                    symbol
+                        .or_else(|| q.quote.as_ref().map(|q| q.symbol.as_str()))
+                        .map(|s| (s, q))
                 })
                 .collect(),
-            unavailable: market.unavailable.iter().map(|u| (u.symbol.as_str(), u)).collect(),
+            unavailable: market
+                .unavailable
+                .iter()
+                .map(|u| (u.symbol.as_str(), u))
+                .collect(),
             now: market.now.map_or(fallback_now, |ts| ts.seconds),
             max_age,
         }
@@ -66,7 +80,9 @@ impl<'m> MarketIndex<'m> {
             Some(u) if !u.reason_code.is_empty() => QuoteProblem {
                 code: u.reason_code.clone(),
                 symbol: symbol.to_owned(),
-                message: format!("no quote for {symbol}: {} {}", u.reason_code, u.message).trim_end().to_owned(),
+                message: format!("no quote for {symbol}: {} {}", u.reason_code, u.message)
+                    .trim_end()
+                    .to_owned(),
             },
             _ => QuoteProblem {
                 code: default_code.to_owned(),
@@ -83,16 +99,38 @@ impl<'m> MarketIndex<'m> {
             message,
         };
         let (Ok(bid), Ok(ask)) = (decimal::parse(&quote.bid), decimal::parse(&quote.ask)) else {
-            return Err(problem("INVALID_QUOTE", format!("quote for {symbol} has unparseable bid '{}' / ask '{}'", quote.bid, quote.ask)));
+            return Err(problem(
+                "INVALID_QUOTE",
+                format!(
+                    "quote for {symbol} has unparseable bid '{}' / ask '{}'",
+                    quote.bid, quote.ask
+                ),
+            ));
         };
         if bid <= Decimal::ZERO || ask <= Decimal::ZERO || bid > ask {
-            return Err(problem("INVALID_QUOTE", format!("quote for {symbol} is not sane: bid {} ask {}", fmt(bid), fmt(ask))));
+            return Err(problem(
+                "INVALID_QUOTE",
+                format!(
+                    "quote for {symbol} is not sane: bid {} ask {}",
+                    fmt(bid),
+                    fmt(ask)
+                ),
+            ));
         }
         let age = quote.timestamp.map(|ts| self.now - ts.seconds);
         match age {
             Some(age) if age <= self.max_age => Ok(Px { bid, ask }),
-            Some(age) => Err(problem("STALE_QUOTE", format!("quote for {symbol} is {age}s old, the limit is {}s", self.max_age))),
-            None => Err(problem("STALE_QUOTE", format!("quote for {symbol} has no timestamp"))),
+            Some(age) => Err(problem(
+                "STALE_QUOTE",
+                format!(
+                    "quote for {symbol} is {age}s old, the limit is {}s",
+                    self.max_age
+                ),
+            )),
+            None => Err(problem(
+                "STALE_QUOTE",
+                format!("quote for {symbol} has no timestamp"),
+            )),
         }
     }
 
@@ -101,7 +139,10 @@ impl<'m> MarketIndex<'m> {
     /// # Errors
     /// The feed's reason code, `QUOTE_UNAVAILABLE`, `INVALID_QUOTE` or `STALE_QUOTE`.
     pub fn quote(&self, symbol: &str) -> Result<Px, QuoteProblem> {
-        let quote = self.quotes.get(symbol).ok_or_else(|| self.missing(symbol, "QUOTE_UNAVAILABLE"))?;
+        let quote = self
+            .quotes
+            .get(symbol)
+            .ok_or_else(|| self.missing(symbol, "QUOTE_UNAVAILABLE"))?;
         self.check(symbol, quote)
     }
 
@@ -110,8 +151,14 @@ impl<'m> MarketIndex<'m> {
     /// # Errors
     /// The feed's reason code, `OPTION_QUOTE_UNAVAILABLE`, `INVALID_QUOTE` or `STALE_QUOTE`.
     pub fn option(&self, occ: &str) -> Result<(Px, &'m pb::OptionQuote), QuoteProblem> {
-        let entry = self.options.get(occ).ok_or_else(|| self.missing(occ, "OPTION_QUOTE_UNAVAILABLE"))?;
-        let quote = entry.quote.as_ref().ok_or_else(|| self.missing(occ, "OPTION_QUOTE_UNAVAILABLE"))?;
+        let entry = self
+            .options
+            .get(occ)
+            .ok_or_else(|| self.missing(occ, "OPTION_QUOTE_UNAVAILABLE"))?;
+        let quote = entry
+            .quote
+            .as_ref()
+            .ok_or_else(|| self.missing(occ, "OPTION_QUOTE_UNAVAILABLE"))?;
         Ok((self.check(occ, quote)?, entry))
     }
 }

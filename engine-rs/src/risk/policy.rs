@@ -63,7 +63,10 @@ pub struct Policy {
 }
 
 fn err(field: &str, reason: impl Into<String>) -> PolicyError {
-    PolicyError { field: field.to_owned(), reason: reason.into() }
+    PolicyError {
+        field: field.to_owned(),
+        reason: reason.into(),
+    }
 }
 
 fn section<'a, T>(value: Option<&'a T>, field: &str) -> Result<&'a T, PolicyError> {
@@ -88,7 +91,10 @@ fn greek(value: f64, field: &str) -> Result<f64, PolicyError> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err(err(field, format!("{value} must be a finite non-negative number")))
+        Err(err(
+            field,
+            format!("{value} must be a finite non-negative number"),
+        ))
     }
 }
 
@@ -97,10 +103,17 @@ impl Policy {
     ///
     /// # Errors
     /// `PolicyError` naming the first missing or malformed field.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a flat table of fields, one check each"
+    )]
     pub fn from_wire(raw: &pb::RiskPolicy) -> Result<Self, PolicyError> {
         let one = Some(Decimal::ONE);
         if raw.version < 0 {
-            return Err(err("version", format!("{} must not be negative", raw.version)));
+            return Err(err(
+                "version",
+                format!("{} must not be negative", raw.version),
+            ));
         }
         let per = section(raw.per_instrument.as_ref(), "per_instrument")?;
         let portfolio = section(raw.portfolio.as_ref(), "portfolio")?;
@@ -109,8 +122,16 @@ impl Policy {
         let concentration = section(raw.concentration.as_ref(), "concentration")?;
         let execution = section(raw.execution.as_ref(), "execution")?;
         let breakers = section(raw.breakers.as_ref(), "breakers")?;
-        let max_gross_notional = limit(&portfolio.max_gross_notional, "portfolio.max_gross_notional", None)?;
-        let max_net_notional = limit(&portfolio.max_net_notional, "portfolio.max_net_notional", None)?;
+        let max_gross_notional = limit(
+            &portfolio.max_gross_notional,
+            "portfolio.max_gross_notional",
+            None,
+        )?;
+        let max_net_notional = limit(
+            &portfolio.max_net_notional,
+            "portfolio.max_net_notional",
+            None,
+        )?;
         if max_net_notional > max_gross_notional {
             return Err(err(
                 "portfolio.max_net_notional",
@@ -120,15 +141,28 @@ impl Policy {
         if !options.max_portfolio_theta.is_finite() || options.max_portfolio_theta > 0.0 {
             return Err(err(
                 "options.max_portfolio_theta",
-                format!("{} must be a finite number <= 0", options.max_portfolio_theta),
+                format!(
+                    "{} must be a finite number <= 0",
+                    options.max_portfolio_theta
+                ),
             ));
         }
-        let daily_loss_reducing_pct = limit(&breakers.daily_loss_reducing_pct, "breakers.daily_loss_reducing_pct", one)?;
-        let daily_loss_halt_pct = limit(&breakers.daily_loss_halt_pct, "breakers.daily_loss_halt_pct", one)?;
+        let daily_loss_reducing_pct = limit(
+            &breakers.daily_loss_reducing_pct,
+            "breakers.daily_loss_reducing_pct",
+            one,
+        )?;
+        let daily_loss_halt_pct = limit(
+            &breakers.daily_loss_halt_pct,
+            "breakers.daily_loss_halt_pct",
+            one,
+        )?;
         if daily_loss_reducing_pct > daily_loss_halt_pct {
             return Err(err(
                 "breakers.daily_loss_reducing_pct",
-                format!("{daily_loss_reducing_pct} exceeds daily_loss_halt_pct {daily_loss_halt_pct}"),
+                format!(
+                    "{daily_loss_reducing_pct} exceeds daily_loss_halt_pct {daily_loss_halt_pct}"
+                ),
             ));
         }
         if execution.max_quote_age_seconds == 0 {
@@ -144,7 +178,10 @@ impl Policy {
         let market_order_buffer_pct = decimal::parse(&execution.market_order_buffer_pct)
             .map_err(|e| err("execution.market_order_buffer_pct", e.to_string()))?;
         if market_order_buffer_pct < Decimal::ZERO || market_order_buffer_pct >= Decimal::ONE {
-            return Err(err("execution.market_order_buffer_pct", format!("{market_order_buffer_pct} must be in [0, 1)")));
+            return Err(err(
+                "execution.market_order_buffer_pct",
+                format!("{market_order_buffer_pct} must be in [0, 1)"),
+            ));
         }
         Ok(Self {
             version: raw.version,
@@ -154,17 +191,32 @@ impl Policy {
             max_gross_notional,
             max_net_notional,
             max_leverage: limit(&portfolio.max_leverage, "portfolio.max_leverage", None)?,
-            max_delta_per_underlying: greek(options.max_delta_per_underlying, "options.max_delta_per_underlying")?,
+            max_delta_per_underlying: greek(
+                options.max_delta_per_underlying,
+                "options.max_delta_per_underlying",
+            )?,
             max_portfolio_delta: greek(options.max_portfolio_delta, "options.max_portfolio_delta")?,
             max_portfolio_gamma: greek(options.max_portfolio_gamma, "options.max_portfolio_gamma")?,
             max_portfolio_vega: greek(options.max_portfolio_vega, "options.max_portfolio_vega")?,
             max_portfolio_theta: options.max_portfolio_theta,
-            max_risk_per_trade_pct: limit(&sizing.max_risk_per_trade_pct, "sizing.max_risk_per_trade_pct", one)?,
+            max_risk_per_trade_pct: limit(
+                &sizing.max_risk_per_trade_pct,
+                "sizing.max_risk_per_trade_pct",
+                one,
+            )?,
             min_reward_risk: limit(&sizing.min_reward_risk, "sizing.min_reward_risk", None)?,
-            max_sector_pct: limit(&concentration.max_sector_pct, "concentration.max_sector_pct", one)?,
+            max_sector_pct: limit(
+                &concentration.max_sector_pct,
+                "concentration.max_sector_pct",
+                one,
+            )?,
             sector_by_symbol: concentration.sector_by_symbol.clone(),
             allow_unknown_sector: concentration.allow_unknown_sector,
-            price_collar_pct: limit(&execution.price_collar_pct, "execution.price_collar_pct", one)?,
+            price_collar_pct: limit(
+                &execution.price_collar_pct,
+                "execution.price_collar_pct",
+                one,
+            )?,
             market_order_buffer_pct,
             max_quote_age_seconds: i64::from(execution.max_quote_age_seconds),
             day_trade,

@@ -6,7 +6,8 @@ use super::market::{MarketIndex, QuoteProblem};
 use super::policy::Policy;
 use crate::decimal::{from_f64, to_f64};
 use crate::options::{Contract, price_greeks};
-use crate::plan::{Instrument, OptionKind, OrderKind, Side, TradeDecision};
+use crate::pb;
+use crate::plan::{Instrument, Leg, OptionKind, OrderKind, OrderSpec, Side, TradeDecision};
 use crate::portfolio::{AssetKind, GreekVec};
 
 const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
@@ -58,97 +59,162 @@ pub fn price<'a>(
     market: &MarketIndex<'_>,
     policy: &Policy,
 ) -> Result<Priced<'a>, QuoteProblem> {
-    let buffer = policy.market_order_buffer_pct;
-    let order = trade.order;
     match &trade.instrument {
-        Instrument::Equity { symbol } => {
-            let px = market.quote(symbol)?;
-            let price = match (order.kind, side, order.limit_price) {
-                (OrderKind::Limit | OrderKind::StopLimit, _, Some(limit)) => limit,
-                (OrderKind::Stop, Side::Buy, _) => order.stop_price.unwrap_or(px.ask).max(px.ask) * (Decimal::ONE + buffer),
-                (OrderKind::Stop, Side::Sell, _) => order.stop_price.unwrap_or(px.bid).min(px.bid) * (Decimal::ONE - buffer),
-                (_, Side::Buy, _) => px.ask * (Decimal::ONE + buffer),
-                (_, Side::Sell, _) => px.bid * (Decimal::ONE - buffer),
-            };
-            Ok(Priced {
-                kind: AssetKind::Equity,
-                paid: side.sign() * price,
-                reference_price: price,
-                mid_paid: side.sign() * px.mid(),
-                gross_mid: px.mid(),
-                limit_paid: order.limit_price.map(|limit| side.sign() * limit),
-                entry: price,
-                legs: Vec::new(),
-                greeks_missing: None,
-            })
-        }
+        Instrument::Equity { symbol } => price_equity(symbol, trade.order, side, market, policy),
         Instrument::Option { underlying, legs } => {
-            let spot = market.quote(underlying)?.mid();
-            let mut priced = Priced {
-                kind: AssetKind::Option,
-                paid: Decimal::ZERO,
-                reference_price: Decimal::ZERO,
-                mid_paid: Decimal::ZERO,
-                gross_mid: Decimal::ZERO,
-                limit_paid: None,
-                entry: spot,
-                legs: Vec::with_capacity(legs.len()),
-                greeks_missing: None,
-            };
-            let mut gross = Decimal::ZERO;
-            for leg in legs {
-                let (px, chain) = market.option(&leg.occ_symbol)?;
-                let leg_side = if side == Side::Buy { leg.side } else { leg.side.opposite() };
-                let ratio = Decimal::from(leg.ratio);
-                let conservative = if leg_side == Side::Buy { px.ask } else { px.bid };
-                priced.paid += leg_side.sign() * ratio * conservative;
-                gross += ratio * conservative;
-                priced.mid_paid += leg_side.sign() * ratio * px.mid();
-                priced.gross_mid += ratio * px.mid();
-                let greeks = chain.greeks.as_ref().map(GreekVec::from_wire).filter(|g| g.is_finite()).or_else(|| {
-                    let years = (leg.expiry.seconds_at(EXPIRY_HOUR_UTC) - market.now).max(3600);
-                    #[expect(clippy::cast_precision_loss, reason = "seconds to expiry are far below 2^52")]
-                    let t_years = years as f64 / SECONDS_PER_YEAR;
-                    let contract = Contract { kind: leg.kind, spot: to_f64(spot), strike: to_f64(leg.strike), t_years, rate: 0.0, dividend: 0.0 };
-                    (chain.implied_volatility > 0.0)
-                        .then(|| price_greeks(&contract, chain.implied_volatility).ok())
-                        .flatten()
-                        .map(|g| GreekVec { delta: g.delta, gamma: g.gamma, vega: g.vega, theta: g.theta })
-                });
-                if greeks.is_none() && priced.greeks_missing.is_none() {
-                    priced.greeks_missing = Some(&leg.occ_symbol);
-                }
-                priced.legs.push(PricedLeg {
-                    symbol: &leg.occ_symbol,
-                    side: leg_side,
-                    ratio,
-                    kind: leg.kind,
-                    strike: leg.strike,
-                    mid: px.mid(),
-                    greeks,
-                });
-            }
-            if matches!(order.kind, OrderKind::Market | OrderKind::Stop) {
-                priced.paid += buffer * gross;
-            }
-            let single = priced.legs.len() == 1;
-            priced.limit_paid = order.limit_price.map(|limit| {
-                if single { priced.legs[0].side.sign() * limit } else { limit }
-            });
-            if let (Some(limit), OrderKind::Limit | OrderKind::StopLimit) = (priced.limit_paid, order.kind) {
-                priced.paid = limit;
-            }
-            priced.reference_price = if single { priced.paid.abs() } else { priced.paid };
-            Ok(priced)
+            price_option(underlying, legs, trade.order, side, market, policy)
         }
     }
+}
+
+fn price_equity<'a>(
+    symbol: &str,
+    order: OrderSpec,
+    side: Side,
+    market: &MarketIndex<'_>,
+    policy: &Policy,
+) -> Result<Priced<'a>, QuoteProblem> {
+    let buffer = policy.market_order_buffer_pct;
+    let px = market.quote(symbol)?;
+    let price = match (order.kind, side, order.limit_price) {
+        (OrderKind::Limit | OrderKind::StopLimit, _, Some(limit)) => limit,
+        (OrderKind::Stop, Side::Buy, _) => {
+            order.stop_price.unwrap_or(px.ask).max(px.ask) * (Decimal::ONE + buffer)
+        }
+        (OrderKind::Stop, Side::Sell, _) => {
+            order.stop_price.unwrap_or(px.bid).min(px.bid) * (Decimal::ONE - buffer)
+        }
+        (_, Side::Buy, _) => px.ask * (Decimal::ONE + buffer),
+        (_, Side::Sell, _) => px.bid * (Decimal::ONE - buffer),
+    };
+    Ok(Priced {
+        kind: AssetKind::Equity,
+        paid: side.sign() * price,
+        reference_price: price,
+        mid_paid: side.sign() * px.mid(),
+        gross_mid: px.mid(),
+        limit_paid: order.limit_price.map(|limit| side.sign() * limit),
+        entry: price,
+        legs: Vec::new(),
+        greeks_missing: None,
+    })
+}
+
+/// Per-contract Greeks from the chain, else Black-Scholes from the chain's implied volatility.
+fn leg_greeks(leg: &Leg, chain: &pb::OptionQuote, spot: Decimal, now: i64) -> Option<GreekVec> {
+    if let Some(greeks) = chain.greeks.as_ref().map(GreekVec::from_wire) {
+        return greeks.is_finite().then_some(greeks);
+    }
+    if chain.implied_volatility <= 0.0 {
+        return None;
+    }
+    let seconds = (leg.expiry.seconds_at(EXPIRY_HOUR_UTC) - now).max(3600);
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "seconds to expiry are far below 2^52"
+    )]
+    let t_years = seconds as f64 / SECONDS_PER_YEAR;
+    let contract = Contract {
+        kind: leg.kind,
+        spot: to_f64(spot),
+        strike: to_f64(leg.strike),
+        t_years,
+        rate: 0.0,
+        dividend: 0.0,
+    };
+    let g = price_greeks(&contract, chain.implied_volatility).ok()?;
+    Some(GreekVec {
+        delta: g.delta,
+        gamma: g.gamma,
+        vega: g.vega,
+        theta: g.theta,
+    })
+}
+
+fn price_option<'a>(
+    underlying: &str,
+    legs: &'a [Leg],
+    order: OrderSpec,
+    side: Side,
+    market: &MarketIndex<'_>,
+    policy: &Policy,
+) -> Result<Priced<'a>, QuoteProblem> {
+    let spot = market.quote(underlying)?.mid();
+    let mut priced = Priced {
+        kind: AssetKind::Option,
+        paid: Decimal::ZERO,
+        reference_price: Decimal::ZERO,
+        mid_paid: Decimal::ZERO,
+        gross_mid: Decimal::ZERO,
+        limit_paid: None,
+        entry: spot,
+        legs: Vec::with_capacity(legs.len()),
+        greeks_missing: None,
+    };
+    let mut gross = Decimal::ZERO;
+    for leg in legs {
+        let (px, chain) = market.option(&leg.occ_symbol)?;
+        let leg_side = if side == Side::Buy {
+            leg.side
+        } else {
+            leg.side.opposite()
+        };
+        let ratio = Decimal::from(leg.ratio);
+        let conservative = if leg_side == Side::Buy {
+            px.ask
+        } else {
+            px.bid
+        };
+        priced.paid += leg_side.sign() * ratio * conservative;
+        gross += ratio * conservative;
+        priced.mid_paid += leg_side.sign() * ratio * px.mid();
+        priced.gross_mid += ratio * px.mid();
+        let greeks = leg_greeks(leg, chain, spot, market.now);
+        if greeks.is_none() && priced.greeks_missing.is_none() {
+            priced.greeks_missing = Some(&leg.occ_symbol);
+        }
+        priced.legs.push(PricedLeg {
+            symbol: &leg.occ_symbol,
+            side: leg_side,
+            ratio,
+            kind: leg.kind,
+            strike: leg.strike,
+            mid: px.mid(),
+            greeks,
+        });
+    }
+    if matches!(order.kind, OrderKind::Market | OrderKind::Stop) {
+        priced.paid += policy.market_order_buffer_pct * gross;
+    }
+    let single = priced.legs.len() == 1;
+    // A single leg's limit is its premium; a spread's is the signed net of the executed legs.
+    let first_sign = priced
+        .legs
+        .first()
+        .map_or(Decimal::ONE, |leg| leg.side.sign());
+    priced.limit_paid = order
+        .limit_price
+        .map(|limit| if single { first_sign * limit } else { limit });
+    if let (Some(limit), OrderKind::Limit | OrderKind::StopLimit) = (priced.limit_paid, order.kind)
+    {
+        priced.paid = limit;
+    }
+    priced.reference_price = if single {
+        priced.paid.abs()
+    } else {
+        priced.paid
+    };
+    Ok(priced)
 }
 
 /// Largest loss of one unit at expiry in price terms (x1), or None when unbounded or naked.
 #[must_use]
 pub fn max_loss(legs: &[PricedLeg<'_>], paid: Decimal) -> Option<Decimal> {
     let net = |kind: OptionKind| -> Decimal {
-        legs.iter().filter(|l| l.kind == kind).map(|l| l.side.sign() * l.ratio).sum()
+        legs.iter()
+            .filter(|l| l.kind == kind)
+            .map(|l| l.side.sign() * l.ratio)
+            .sum()
     };
     // A net short call is unbounded; a net short put is a naked short the policy treats alike.
     if net(OptionKind::Call) < Decimal::ZERO || net(OptionKind::Put) < Decimal::ZERO {
@@ -166,7 +232,10 @@ pub fn max_loss(legs: &[PricedLeg<'_>], paid: Decimal) -> Option<Decimal> {
             .sum::<Decimal>()
             - paid
     };
-    let worst = legs.iter().map(|l| payoff(l.strike)).fold(payoff(Decimal::ZERO), Decimal::min);
+    let worst = legs
+        .iter()
+        .map(|l| payoff(l.strike))
+        .fold(payoff(Decimal::ZERO), Decimal::min);
     Some((-worst).max(Decimal::ZERO))
 }
 

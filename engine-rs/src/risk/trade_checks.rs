@@ -10,11 +10,17 @@ use crate::plan::{Action, Direction, Side};
 use crate::portfolio::AssetKind;
 
 impl Run<'_> {
-    /// PRICE_OUTSIDE_COLLAR: a limit price too far from the quote's mid.
+    /// `PRICE_OUTSIDE_COLLAR`: a limit price too far from the quote's mid.
     pub(super) fn collar(&mut self, ctx: &Ctx<'_>) {
-        let Some(limit) = ctx.priced.limit_paid else { return };
+        let Some(limit) = ctx.priced.limit_paid else {
+            return;
+        };
         let mid = ctx.priced.mid_paid;
-        let base = if mid.is_zero() { ctx.priced.gross_mid } else { mid.abs() };
+        let base = if mid.is_zero() {
+            ctx.priced.gross_mid
+        } else {
+            mid.abs()
+        };
         if base.is_zero() {
             return;
         }
@@ -32,18 +38,27 @@ impl Run<'_> {
                     fmt(mid.abs().round_dp(4)),
                     fmt(collar * Decimal::ONE_HUNDRED)
                 ),
-                &[("limit", fmt(limit)), ("mid", fmt(mid.round_dp(4))), ("distance", fmt(distance.round_dp(4))), ("collar", fmt(collar))],
+                &[
+                    ("limit", fmt(limit)),
+                    ("mid", fmt(mid.round_dp(4))),
+                    ("distance", fmt(distance.round_dp(4))),
+                    ("collar", fmt(collar)),
+                ],
             );
         }
     }
 
-    /// MISSING_STOP_LOSS, STOP_WRONG_SIDE, MISSING_TAKE_PROFIT, TAKE_PROFIT_WRONG_SIDE,
-    /// REWARD_RISK_TOO_LOW for an opening decision.
+    /// `MISSING_STOP_LOSS`, `STOP_WRONG_SIDE`, `MISSING_TAKE_PROFIT`, `TAKE_PROFIT_WRONG_SIDE`,
+    /// `REWARD_RISK_TOO_LOW` for an opening decision.
     pub(super) fn levels(&mut self, ctx: &Ctx<'_>) {
         let id = ctx.id;
         let entry = ctx.priced.entry;
         let long = ctx.trade.direction == Direction::Long;
-        let what = if ctx.priced.kind == AssetKind::Option { "the underlying's price" } else { "entry" };
+        let what = if ctx.priced.kind == AssetKind::Option {
+            "the underlying's price"
+        } else {
+            "entry"
+        };
         let stop = match ctx.trade.stop_loss {
             None => {
                 self.violations.push(
@@ -59,7 +74,11 @@ impl Run<'_> {
                 self.violations.push(
                     "STOP_WRONG_SIDE",
                     id,
-                    format!("decision {id}: stop_loss {} must be {should} {what} {}", fmt(stop), fmt(entry)),
+                    format!(
+                        "decision {id}: stop_loss {} must be {should} {what} {}",
+                        fmt(stop),
+                        fmt(entry)
+                    ),
                     &[("stop_loss", fmt(stop)), ("entry", fmt(entry))],
                 );
                 None
@@ -81,7 +100,11 @@ impl Run<'_> {
                 self.violations.push(
                     "TAKE_PROFIT_WRONG_SIDE",
                     id,
-                    format!("decision {id}: take_profit {} must be {should} {what} {}", fmt(tp), fmt(entry)),
+                    format!(
+                        "decision {id}: take_profit {} must be {should} {what} {}",
+                        fmt(tp),
+                        fmt(entry)
+                    ),
                     &[("take_profit", fmt(tp)), ("entry", fmt(entry))],
                 );
                 None
@@ -95,21 +118,28 @@ impl Run<'_> {
                 self.violations.push(
                     "REWARD_RISK_TOO_LOW",
                     id,
-                    format!("decision {id}: reward/risk {} is below the minimum {}", fmt(ratio.round_dp(2)), fmt(min)),
+                    format!(
+                        "decision {id}: reward/risk {} is below the minimum {}",
+                        fmt(ratio.round_dp(2)),
+                        fmt(min)
+                    ),
                     &[("reward_risk", fmt(ratio.round_dp(4))), ("limit", fmt(min))],
                 );
             }
         }
     }
 
-    /// MAX_RISK_PER_TRADE / UNDEFINED_RISK and INSUFFICIENT_BUYING_POWER for an opening order.
+    /// `MAX_RISK_PER_TRADE` / `UNDEFINED_RISK` and `INSUFFICIENT_BUYING_POWER` for an opening order.
     pub(super) fn risk_per_trade_and_buying_power(&mut self, ctx: &Ctx<'_>) {
         let id = ctx.id;
         let policy = self.core.policy();
         let limit = policy.max_risk_per_trade_pct * ctx.equity;
         let (risk, cost) = match ctx.priced.kind {
             AssetKind::Equity => {
-                let risk = ctx.trade.stop_loss.map(|stop| ctx.qty * (ctx.priced.entry - stop).abs());
+                let risk = ctx
+                    .trade
+                    .stop_loss
+                    .map(|stop| ctx.qty * (ctx.priced.entry - stop).abs());
                 (risk, ctx.notional())
             }
             AssetKind::Option => match max_loss(&ctx.priced.legs, ctx.priced.paid) {
@@ -134,12 +164,19 @@ impl Run<'_> {
             self.violations.push(
                 "MAX_RISK_PER_TRADE",
                 id,
-                format!("decision {id}: risk to the stop {} exceeds {} ({}% of equity)", money(risk), money(limit), fmt(policy.max_risk_per_trade_pct * Decimal::ONE_HUNDRED)),
+                format!(
+                    "decision {id}: risk to the stop {} exceeds {} ({}% of equity)",
+                    money(risk),
+                    money(limit),
+                    fmt(policy.max_risk_per_trade_pct * Decimal::ONE_HUNDRED)
+                ),
                 &[("limit", money(limit)), ("resulting", money(risk))],
             );
         }
         self.bp_used += cost;
-        let Some(account) = &self.core.portfolio().account else { return };
+        let Some(account) = &self.core.portfolio().account else {
+            return;
+        };
         let baseline = self.core.baseline();
         let needed = baseline.open_order_cost + self.bp_used;
         if needed > account.buying_power || baseline.unpriced_open_orders > 0 {
@@ -162,11 +199,13 @@ impl Run<'_> {
         }
     }
 
-    /// DAY_TRADE_LIMIT: closing a position opened today when the house rule forbids it.
+    /// `DAY_TRADE_LIMIT`: closing a position opened today when the house rule forbids it.
     pub(super) fn day_trade(&mut self, ctx: &Ctx<'_>) {
         let policy = self.core.policy();
         let Some(rule) = policy.day_trade else { return };
-        let Some(account) = &self.core.portfolio().account else { return };
+        let Some(account) = &self.core.portfolio().account else {
+            return;
+        };
         let reduces = matches!(ctx.action, Action::Reduce | Action::Close)
             || (ctx.position > Decimal::ZERO && ctx.side == Side::Sell)
             || (ctx.position < Decimal::ZERO && ctx.side == Side::Buy);

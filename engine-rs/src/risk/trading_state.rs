@@ -26,16 +26,25 @@ fn rank(state: TradingState) -> u8 {
 #[must_use]
 pub fn evaluate(account: Option<&Account>, policy: &Policy) -> Verdict {
     let Some(account) = account else {
-        return Verdict { state: TradingState::Halted, reason: "no account state".to_owned() };
+        return Verdict {
+            state: TradingState::Halted,
+            reason: "no account state".to_owned(),
+        };
     };
     let mut verdict = match TradingState::try_from(account.trading_state) {
         Ok(TradingState::Unspecified) | Err(_) => {
             return Verdict {
                 state: TradingState::Halted,
-                reason: format!("account trading_state {} is unspecified or unknown", account.trading_state),
+                reason: format!(
+                    "account trading_state {} is unspecified or unknown",
+                    account.trading_state
+                ),
             };
         }
-        Ok(state) => Verdict { state, reason: format!("account state {}", state.as_str_name()) },
+        Ok(state) => Verdict {
+            state,
+            reason: format!("account state {}", state.as_str_name()),
+        },
     };
     let mut worsen = |state: TradingState, reason: String| {
         if rank(state) > rank(verdict.state) {
@@ -45,15 +54,36 @@ pub fn evaluate(account: Option<&Account>, policy: &Policy) -> Verdict {
     if let Some(start) = account.day_start_equity.filter(|v| *v > Decimal::ZERO) {
         let loss = (start - account.equity) / start;
         if loss >= policy.daily_loss_halt_pct {
-            worsen(TradingState::Halted, format!("daily loss {} >= halt {}", fmt(loss.round_dp(4)), fmt(policy.daily_loss_halt_pct)));
+            worsen(
+                TradingState::Halted,
+                format!(
+                    "daily loss {} >= halt {}",
+                    fmt(loss.round_dp(4)),
+                    fmt(policy.daily_loss_halt_pct)
+                ),
+            );
         } else if loss >= policy.daily_loss_reducing_pct {
-            worsen(TradingState::Reducing, format!("daily loss {} >= reducing {}", fmt(loss.round_dp(4)), fmt(policy.daily_loss_reducing_pct)));
+            worsen(
+                TradingState::Reducing,
+                format!(
+                    "daily loss {} >= reducing {}",
+                    fmt(loss.round_dp(4)),
+                    fmt(policy.daily_loss_reducing_pct)
+                ),
+            );
         }
     }
     if let Some(peak) = account.high_water_mark.filter(|v| *v > Decimal::ZERO) {
         let drawdown = (peak - account.equity) / peak;
         if drawdown >= policy.max_drawdown_pct {
-            worsen(TradingState::Halted, format!("drawdown {} >= max {}", fmt(drawdown.round_dp(4)), fmt(policy.max_drawdown_pct)));
+            worsen(
+                TradingState::Halted,
+                format!(
+                    "drawdown {} >= max {}",
+                    fmt(drawdown.round_dp(4)),
+                    fmt(policy.max_drawdown_pct)
+                ),
+            );
         }
     }
     verdict

@@ -10,13 +10,22 @@ pub struct Violations {
 
 impl Violations {
     /// Records a blocking violation.
-    pub fn push(&mut self, code: &str, decision_id: &str, message: String, context: &[(&str, String)]) {
+    pub fn push(
+        &mut self,
+        code: &str,
+        decision_id: &str,
+        message: String,
+        context: &[(&str, String)],
+    ) {
         self.list.push(pb::ConstraintViolation {
             code: code.to_owned(),
             severity: pb::Severity::Critical as i32,
             decision_id: decision_id.to_owned(),
             message,
-            context: context.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+            context: context
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
         });
     }
 

@@ -17,7 +17,7 @@ pub enum TriggerKind {
 }
 
 impl TriggerKind {
-    /// "STOP_LOSS" or "TAKE_PROFIT".
+    /// "`STOP_LOSS`" or "`TAKE_PROFIT`".
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -62,12 +62,20 @@ pub fn evaluate_stops(portfolio: &Portfolio, market: &pb::MarketState) -> Vec<St
             AssetKind::Equity => holding.symbol.as_str(),
             AssetKind::Option => holding.underlying.as_str(),
         };
-        let Some(&(bid, ask)) = quotes.get(priced_by) else { continue };
+        let Some(&(bid, ask)) = quotes.get(priced_by) else {
+            continue;
+        };
         let long = holding.qty > Decimal::ZERO;
         let price = if long { bid } else { ask };
-        let stop_hit = holding.stop_loss.filter(|&stop| if long { price <= stop } else { price >= stop });
-        let target_hit = holding.take_profit.filter(|&tp| if long { price >= tp } else { price <= tp });
-        let fired = stop_hit.map(|l| (TriggerKind::StopLoss, l)).or(target_hit.map(|l| (TriggerKind::TakeProfit, l)));
+        let stop_hit = holding
+            .stop_loss
+            .filter(|&stop| if long { price <= stop } else { price >= stop });
+        let target_hit = holding
+            .take_profit
+            .filter(|&tp| if long { price >= tp } else { price <= tp });
+        let fired = stop_hit
+            .map(|l| (TriggerKind::StopLoss, l))
+            .or(target_hit.map(|l| (TriggerKind::TakeProfit, l)));
         if let Some((kind, level)) = fired {
             triggers.push(StopTrigger {
                 symbol: holding.symbol.clone(),

@@ -11,7 +11,7 @@ from cream.clock import ManualClock
 from cream.engine.broker.simulator import SimulatorConfig
 from cream.engine.client import EngineClient
 from cream.engine.server import EngineRuntime, start_engine
-from cream.settings import Settings
+from cream.settings import Environment, Settings
 from tests.cream.engine.feeds import ScriptedFeed
 
 # A Wednesday, 10:00 in New York: the market is open.
@@ -52,7 +52,7 @@ async def launch(
 
 @pytest.fixture
 def engine_settings(tmp_path) -> Settings:
-    return Settings(cream_env="PAPER", cream_db_url=f"file:{tmp_path / 'engine.db'}")
+    return Settings(cream_env=Environment.PAPER, cream_db_url=f"file:{tmp_path / 'engine.db'}")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def buy(
     stop: str = "95",
     take: str = "110",
     *,
-    order_type: int = c.ORDER_TYPE_MARKET,
+    order_type: c.OrderType.ValueType = c.ORDER_TYPE_MARKET,
     limit: str = "",
 ) -> d.Decision:
     return d.Decision(
@@ -63,7 +63,7 @@ def plan(
     *decisions: d.Decision,
     as_of: datetime,
     cycle_id: str = "cycle-1",
-    env: int = c.ENVIRONMENT_PAPER,
+    env: c.Environment.ValueType = c.ENVIRONMENT_PAPER,
 ) -> d.DecisionPlan:
     return d.DecisionPlan(
         cycle_id=cycle_id,

@@ -138,6 +138,12 @@ def test_results_are_utc_read_only_and_upper_case(feed):
             "INVALID_RANGE",
         ),
         (lambda f: f.bars("SPY", "1d", limit=0), ReplayRequestError, "INVALID_LIMIT"),
+        (lambda f: f.bars("../../spy", "1d"), ReplayRequestError, "INVALID_SYMBOL"),
+        (
+            lambda f: f.bars("SPY", "1d", adjustment="total"),
+            ReplayRequestError,
+            "UNKNOWN_ADJUSTMENT",
+        ),
     ],
 )
 def test_unanswerable_requests_raise_typed_errors(feed, call, error, code):
