@@ -6,13 +6,19 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from cream.config.cli import register as register_config
 from cream.engine.cli import register as register_engine
 from cream.storage.cli import register as register_storage
 from cream.up import register as register_up
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-REGISTRARS: tuple[Registrar, ...] = (register_engine, register_storage, register_up)
+REGISTRARS: tuple[Registrar, ...] = (
+    register_engine,
+    register_storage,
+    register_config,
+    register_up,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

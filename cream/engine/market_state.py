@@ -11,16 +11,22 @@ from cream.market.feed import MarketFeed
 from cream.v1 import common_pb2 as common
 from cream.v1 import decision_pb2 as decision
 from cream.v1 import execution_pb2 as ex
+from cream.v1 import market_snapshot_pb2 as md
 
 
 def plan_symbols(decisions: Iterable[decision.Decision]) -> tuple[list[str], list[str]]:
     """The equity/underlying symbols and the OCC option symbols a plan needs quotes for."""
+    # This runs on every check: touch each protobuf field once (attribute access on upb
+    # messages allocates).
     equities: set[str] = set()
     options: set[str] = set()
     for d in decisions:
-        if d.instrument.symbol:
-            equities.add(d.instrument.symbol)
-        options.update(leg.occ_symbol for leg in d.instrument.legs if leg.occ_symbol)
+        instrument = d.instrument
+        if symbol := instrument.symbol:
+            equities.add(symbol)
+        if legs := instrument.legs:
+            options.update(leg.occ_symbol for leg in legs)
+    options.discard("")
     return sorted(equities), sorted(options)
 
 
@@ -30,17 +36,21 @@ async def market_state(
     """Quotes for the symbols, greeks for the contracts, and why any could not be priced."""
     stamp = Timestamp()
     stamp.FromDatetime(now)
-    state = ex.MarketState(now=stamp)
+    quotes: list[md.Quote] = []
+    unavailable: list[md.Unavailable] = []
+    option_quotes: list[md.OptionQuote] = []
     if equities:
-        quotes = await feed.latest_quotes(equities, now)
-        state.quotes.extend(quotes.quotes[s] for s in sorted(quotes.quotes))
-        state.unavailable.extend(quotes.unavailable[s] for s in sorted(quotes.unavailable))
+        batch = await feed.latest_quotes(equities, now)
+        quotes.extend(batch.quotes.values())
+        unavailable.extend(batch.unavailable.values())
     if options:
         chain = await feed.option_quotes(options, now)
-        state.option_quotes.extend(chain.options[s] for s in sorted(chain.options))
-        state.quotes.extend(chain.options[s].quote for s in sorted(chain.options))
-        state.unavailable.extend(chain.unavailable[s] for s in sorted(chain.unavailable))
-    return state
+        option_quotes.extend(chain.options.values())
+        quotes.extend(q.quote for q in option_quotes)
+        unavailable.extend(chain.unavailable.values())
+    return ex.MarketState(
+        now=stamp, quotes=quotes, option_quotes=option_quotes, unavailable=unavailable
+    )
 
 
 async def plan_market_state(

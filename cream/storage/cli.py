@@ -1,4 +1,4 @@
-"""`cream db migrate` and `cream db status`: apply and inspect the database migrations."""
+"""`cream db migrate|status|seed`: apply and inspect migrations, activate the default config."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
+from cream.config.cli import add_seed_command
 from cream.settings import get_settings
 from cream.storage import migrations
 from cream.storage.database import Database
@@ -19,10 +20,10 @@ EXIT_ERROR = 2
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Adds `cream db {migrate,status}` to the `cream` parser."""
+    """Adds `cream db {migrate,status,seed}` to the `cream` parser."""
     db = subparsers.add_parser(
         "db",
-        help="libSQL database: apply and inspect migrations",
+        help="libSQL database: migrations and the default config",
         description="Manage the libSQL database named by CREAM_DB_URL (default file:var/cream.db).",
     )
     actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -35,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         parser.add_argument("--url", help="database URL; overrides CREAM_DB_URL")
     migrate.set_defaults(handler=run_migrate)
     status.set_defaults(handler=run_status)
+    add_seed_command(actions)
 
 
 def run_migrate(args: argparse.Namespace) -> int:

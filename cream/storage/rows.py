@@ -37,16 +37,6 @@ def optional_integer(row: Row, column: str) -> int | None:
     return None if row.get(column) is None else integer(row, column)
 
 
-def optional_real(row: Row, column: str) -> float | None:
-    """A nullable REAL column (integers stored by SQLite's affinity are accepted)."""
-    value = row.get(column)
-    if value is None:
-        return None
-    if not isinstance(value, int | float):
-        raise CorruptRecordError(f"column {column!r} of row {row.get('id')!r} is not a number")
-    return float(value)
-
-
 def json_column(row: Row, column: str) -> Any:
     """A TEXT column holding JSON, decoded."""
     raw = text(row, column)

@@ -43,7 +43,8 @@ CREATE TABLE decisions (
   rationale TEXT,
   bullish_factors TEXT NOT NULL DEFAULT '[]',
   bearish_factors TEXT NOT NULL DEFAULT '[]',
-  confidence_score REAL,
+  -- 0..1 as a decimal string (the model's double, printed with repr).
+  confidence_score TEXT,
   metadata TEXT NOT NULL DEFAULT '{}',
   config_version INTEGER NOT NULL,
   model TEXT,

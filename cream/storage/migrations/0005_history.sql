@@ -29,7 +29,7 @@ CREATE TABLE regime_labels (
   timestamp TEXT NOT NULL,
   timeframe TEXT NOT NULL,
   regime TEXT NOT NULL,
-  confidence REAL NOT NULL,
+  confidence TEXT NOT NULL,
   model_name TEXT NOT NULL,
   model_version TEXT NOT NULL,
   created_at TEXT NOT NULL,

@@ -1,5 +1,7 @@
 //! Structural validation of one decision.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use super::error::{PlanError, check_enum};
@@ -20,7 +22,7 @@ pub(super) const MAX_PRICE: i64 = 10_000_000;
 
 pub(super) fn validate(raw: &pb::Decision, as_of: Date) -> Result<Decision, PlanError> {
     let id = raw.decision_id.as_str();
-    let action = match check_enum::<pb::Action>(raw.action, "action", id)? {
+    let action = match check_enum::<pb::Action>(raw.action, &"action", id)? {
         pb::Action::Buy => Action::Buy,
         pb::Action::Sell => Action::Sell,
         pb::Action::Hold => Action::Hold,
@@ -76,7 +78,7 @@ fn validate_trade(
     as_of: Date,
 ) -> Result<TradeDecision, PlanError> {
     let id = raw.decision_id.as_str();
-    let direction = match check_enum::<pb::Direction>(raw.direction, "direction", id)? {
+    let direction = match check_enum::<pb::Direction>(raw.direction, &"direction", id)? {
         pb::Direction::Long => Some(Direction::Long),
         pb::Direction::Short => Some(Direction::Short),
         pb::Direction::Flat | pb::Direction::Unspecified => None,
@@ -105,9 +107,13 @@ fn validate_trade(
     let instrument = instrument::validate(raw.instrument.as_ref(), id, as_of)?;
     let size = validate_size(raw.size.as_ref(), &instrument, id)?;
     let order = validate_order(raw.order_plan.as_ref(), &instrument, id)?;
-    let levels = raw.risk_levels.clone().unwrap_or_default();
-    let stop_loss = price_field(&levels.stop_loss, "stop_loss", id)?;
-    let take_profit = price_field(&levels.take_profit, "take_profit", id)?;
+    let (stop_loss, take_profit) = match &raw.risk_levels {
+        Some(levels) => (
+            price_field(&levels.stop_loss, &"stop_loss", id)?,
+            price_field(&levels.take_profit, &"take_profit", id)?,
+        ),
+        None => (None, None),
+    };
     Ok(TradeDecision {
         instrument,
         direction,
@@ -118,7 +124,11 @@ fn validate_trade(
     })
 }
 
-fn decimal_field(text: &str, field: &str, id: &str) -> Result<Option<Decimal>, PlanError> {
+fn decimal_field(
+    text: &str,
+    field: &dyn std::fmt::Display,
+    id: &str,
+) -> Result<Option<Decimal>, PlanError> {
     decimal::parse_opt(text).map_err(|err| {
         PlanError::new(
             "INVALID_DECIMAL",
@@ -129,7 +139,11 @@ fn decimal_field(text: &str, field: &str, id: &str) -> Result<Option<Decimal>, P
 }
 
 /// A positive price below the absurd bound, or not set.
-pub(super) fn price_field(text: &str, field: &str, id: &str) -> Result<Option<Decimal>, PlanError> {
+pub(super) fn price_field(
+    text: &str,
+    field: &dyn std::fmt::Display,
+    id: &str,
+) -> Result<Option<Decimal>, PlanError> {
     let value = decimal_field(text, field, id)?;
     if let Some(price) = value
         && (price <= Decimal::ZERO || price >= Decimal::from(MAX_PRICE))
@@ -148,8 +162,8 @@ fn validate_size(
     instrument: &Instrument,
     id: &str,
 ) -> Result<Size, PlanError> {
-    let raw = raw.cloned().unwrap_or_default();
-    let unit = match check_enum::<pb::SizeUnit>(raw.unit, "size.unit", id)? {
+    let raw = raw.map_or_else(|| Cow::Owned(pb::Size::default()), Cow::Borrowed);
+    let unit = match check_enum::<pb::SizeUnit>(raw.unit, &"size.unit", id)? {
         pb::SizeUnit::Shares => SizeUnit::Shares,
         pb::SizeUnit::Contracts => SizeUnit::Contracts,
         pb::SizeUnit::Dollars => SizeUnit::Dollars,
@@ -168,7 +182,7 @@ fn validate_size(
             id,
         ));
     }
-    let Some(value) = decimal_field(&raw.value, "size.value", id)? else {
+    let Some(value) = decimal_field(&raw.value, &"size.value", id)? else {
         return Err(PlanError::new(
             "INVALID_QUANTITY",
             format!("decision {id}: size.value is missing: set a positive size"),
@@ -226,19 +240,19 @@ fn validate_order(
     instrument: &Instrument,
     id: &str,
 ) -> Result<OrderSpec, PlanError> {
-    let raw = raw.cloned().unwrap_or_default();
-    let kind = match check_enum::<pb::OrderType>(raw.order_type, "order_plan.order_type", id)? {
+    let raw = raw.map_or_else(|| Cow::Owned(pb::OrderPlan::default()), Cow::Borrowed);
+    let kind = match check_enum::<pb::OrderType>(raw.order_type, &"order_plan.order_type", id)? {
         pb::OrderType::Market => OrderKind::Market,
         pb::OrderType::Limit => OrderKind::Limit,
         pb::OrderType::Stop => OrderKind::Stop,
         pb::OrderType::StopLimit | pb::OrderType::Unspecified => OrderKind::StopLimit,
     };
-    check_enum::<pb::TimeInForce>(raw.time_in_force, "order_plan.time_in_force", id)?;
-    check_enum::<pb::ExecutionTactic>(raw.execution_tactic, "order_plan.execution_tactic", id)?;
+    check_enum::<pb::TimeInForce>(raw.time_in_force, &"order_plan.time_in_force", id)?;
+    check_enum::<pb::ExecutionTactic>(raw.execution_tactic, &"order_plan.execution_tactic", id)?;
     let is_spread = matches!(instrument, Instrument::Option { legs, .. } if legs.len() > 1);
     let limit_price = if is_spread {
         // A spread's net price is negative for a credit.
-        let value = decimal_field(&raw.limit_price, "order_plan.limit_price", id)?;
+        let value = decimal_field(&raw.limit_price, &"order_plan.limit_price", id)?;
         if let Some(price) = value
             && price.abs() >= Decimal::from(MAX_PRICE)
         {
@@ -250,9 +264,9 @@ fn validate_order(
         }
         value
     } else {
-        price_field(&raw.limit_price, "order_plan.limit_price", id)?
+        price_field(&raw.limit_price, &"order_plan.limit_price", id)?
     };
-    let stop_price = price_field(&raw.stop_price, "order_plan.stop_price", id)?;
+    let stop_price = price_field(&raw.stop_price, &"order_plan.stop_price", id)?;
     if matches!(kind, OrderKind::Limit | OrderKind::StopLimit) && limit_price.is_none() {
         return Err(PlanError::new(
             "LIMIT_PRICE_REQUIRED",

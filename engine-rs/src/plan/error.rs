@@ -37,28 +37,30 @@ impl Coded for PlanError {
     }
 }
 
-/// Refuses an unspecified (zero) or unknown enum number.
+/// Refuses an unspecified (zero) or unknown enum number; messages are built only on failure.
 pub(crate) fn check_enum<E: TryFrom<i32>>(
     value: i32,
-    field: &str,
+    field: &dyn std::fmt::Display,
     decision_id: &str,
 ) -> Result<E, PlanError> {
-    let prefix = if decision_id.is_empty() {
-        "plan".to_owned()
-    } else {
-        format!("decision {decision_id}")
+    let prefix = || {
+        if decision_id.is_empty() {
+            "plan".to_owned()
+        } else {
+            format!("decision {decision_id}")
+        }
     };
     if value == 0 {
         return Err(PlanError::new(
             "UNSPECIFIED_ENUM",
-            format!("{prefix}: {field} is unspecified: set it explicitly"),
+            format!("{}: {field} is unspecified: set it explicitly", prefix()),
             decision_id,
         ));
     }
     E::try_from(value).map_err(|_| {
         PlanError::new(
             "UNKNOWN_ENUM",
-            format!("{prefix}: {field} has unknown value {value}"),
+            format!("{}: {field} has unknown value {value}", prefix()),
             decision_id,
         )
     })

@@ -1,5 +1,6 @@
 //! Structural validation of a decision's instrument and option legs.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use super::decision::price_field;
@@ -31,9 +32,9 @@ pub(super) fn validate(
     id: &str,
     as_of: Date,
 ) -> Result<Instrument, PlanError> {
-    let raw = raw.cloned().unwrap_or_default();
+    let raw = raw.map_or_else(|| Cow::Owned(pb::Instrument::default()), Cow::Borrowed);
     let kind =
-        check_enum::<pb::InstrumentType>(raw.instrument_type, "instrument.instrument_type", id)?;
+        check_enum::<pb::InstrumentType>(raw.instrument_type, &"instrument.instrument_type", id)?;
     if !is_valid_symbol(&raw.symbol) {
         return Err(PlanError::new(
             "INVALID_SYMBOL",
@@ -52,7 +53,9 @@ pub(super) fn validate(
                 id,
             ));
         }
-        return Ok(Instrument::Equity { symbol: raw.symbol });
+        return Ok(Instrument::Equity {
+            symbol: raw.symbol.clone(),
+        });
     }
     if raw.legs.is_empty() {
         return Err(PlanError::new(
@@ -89,7 +92,7 @@ pub(super) fn validate(
         legs.push(leg);
     }
     Ok(Instrument::Option {
-        underlying: raw.symbol,
+        underlying: raw.symbol.clone(),
         legs,
     })
 }
@@ -103,13 +106,14 @@ fn validate_leg(
 ) -> Result<Leg, PlanError> {
     let kind = match check_enum::<pb::OptionType>(
         raw.option_type,
-        &format!("leg {number} option_type"),
+        &format_args!("leg {number} option_type"),
         id,
     )? {
         pb::OptionType::Call => OptionKind::Call,
         pb::OptionType::Put | pb::OptionType::Unspecified => OptionKind::Put,
     };
-    let side = match check_enum::<pb::OrderSide>(raw.side, &format!("leg {number} side"), id)? {
+    let side = match check_enum::<pb::OrderSide>(raw.side, &format_args!("leg {number} side"), id)?
+    {
         pb::OrderSide::Buy => Side::Buy,
         pb::OrderSide::Sell | pb::OrderSide::Unspecified => Side::Sell,
     };
@@ -133,7 +137,7 @@ fn validate_leg(
             id,
         ));
     }
-    let Some(strike) = price_field(&raw.strike, &format!("leg {number} strike"), id)? else {
+    let Some(strike) = price_field(&raw.strike, &format_args!("leg {number} strike"), id)? else {
         return Err(PlanError::new(
             "INVALID_PRICE",
             format!("decision {id}: leg {number} strike is missing"),

@@ -50,7 +50,7 @@ pub fn validate(plan: &pb::DecisionPlan) -> Result<Plan, PlanError> {
             "the plan has no as_of timestamp: set it",
         ));
     };
-    error::check_enum::<pb::Environment>(plan.environment, "environment", "")?;
+    error::check_enum::<pb::Environment>(plan.environment, &"environment", "")?;
     let as_of_date = Date::of_timestamp(&as_of);
     let mut decisions = Vec::with_capacity(plan.decisions.len());
     let mut seen = std::collections::BTreeSet::new();

@@ -48,7 +48,10 @@ impl SymbolState<'_> {
         Contribution {
             value: projected * self.unit_value,
             units: projected.abs(),
-            greeks: self.greeks.scaled(to_f64(projected)),
+            greeks: match self.kind {
+                AssetKind::Equity => GreekVec::default(),
+                AssetKind::Option => self.greeks.scaled(to_f64(projected)),
+            },
         }
     }
 }

@@ -78,8 +78,8 @@ impl Run<'_> {
                 ],
             );
         }
-        let pct = after.notional / ctx.equity;
-        if pct > policy.max_equity_pct {
+        if after.notional > policy.max_equity_pct * ctx.equity {
+            let pct = after.notional / ctx.equity;
             self.violations.push(
                 "MAX_EQUITY_PCT_EXCEEDED",
                 id,
@@ -131,8 +131,8 @@ impl Run<'_> {
                 ],
             );
         }
-        let leverage = gross / ctx.equity;
-        if leverage > policy.max_leverage && gross > before.gross {
+        if gross > policy.max_leverage * ctx.equity && gross > before.gross {
+            let leverage = gross / ctx.equity;
             self.violations.push(
                 "MAX_LEVERAGE_EXCEEDED",
                 id,
@@ -240,8 +240,8 @@ impl Run<'_> {
             return;
         };
         let after = self.book.sector_gross(sector);
-        let pct = after / ctx.equity;
-        if pct > policy.max_sector_pct && after > before.sector {
+        if after > policy.max_sector_pct * ctx.equity && after > before.sector {
+            let pct = after / ctx.equity;
             self.violations.push(
                 "MAX_SECTOR_PCT_EXCEEDED",
                 id,

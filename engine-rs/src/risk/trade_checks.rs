@@ -24,9 +24,9 @@ impl Run<'_> {
         if base.is_zero() {
             return;
         }
-        let distance = (limit - mid).abs() / base;
         let collar = self.core.policy().price_collar_pct;
-        if distance > collar {
+        if (limit - mid).abs() > collar * base {
+            let distance = (limit - mid).abs() / base;
             self.violations.push(
                 "PRICE_OUTSIDE_COLLAR",
                 ctx.id,
@@ -112,9 +112,9 @@ impl Run<'_> {
             Some(tp) => Some(tp),
         };
         if let (Some(stop), Some(target)) = (stop, target) {
-            let ratio = (target - entry).abs() / (entry - stop).abs();
             let min = self.core.policy().min_reward_risk;
-            if ratio < min {
+            if (target - entry).abs() < min * (entry - stop).abs() {
+                let ratio = (target - entry).abs() / (entry - stop).abs();
                 self.violations.push(
                     "REWARD_RISK_TOO_LOW",
                     id,

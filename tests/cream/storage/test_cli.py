@@ -34,12 +34,14 @@ def test_status_shows_pending_then_migrate_applies_it(
     assert main(["db", "status", "--url", libsql_url]) == 0
     after = capsys.readouterr().out
 
-    assert "VERSION  NAME    STATE    APPLIED AT" in before
-    assert "0001     orders  pending  -" in before
+    assert "VERSION  NAME     STATE    APPLIED AT" in before
+    assert "0001     orders   pending  -" in before
+    assert "0005     history  pending  -" in before
     assert "applied 0001_orders" in migrated
+    assert "applied 0005_history" in migrated
     assert "0 applied now" in again
-    assert "0001     orders  applied  20" in after
-    assert "1 applied, 0 pending" in after
+    assert "0001     orders   applied  20" in after
+    assert "5 applied, 0 pending" in after
 
 
 def test_commands_use_cream_db_url(
@@ -87,7 +89,7 @@ def test_status_exits_1_when_an_applied_migration_changed(
 
     assert main(["db", "status", "--url", libsql_url]) == 1
     captured = capsys.readouterr()
-    assert "0001     orders  changed" in captured.out
+    assert "0001     orders   changed" in captured.out
     assert "0001_orders is changed" in captured.err
     assert main(["db", "migrate", "--url", libsql_url]) == 2
     assert "[MIGRATION_CHECKSUM_MISMATCH]" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import pytest
 from cream.storage import migrations
 from cream.storage.database import Database
 from cream.storage.errors import (
+    ConstraintViolationError,
     MigrationChecksumError,
     MigrationError,
     UnknownMigrationError,
@@ -27,7 +28,10 @@ def write(folder: Path, name: str, sql: str) -> Path:
 
 
 async def tables(db: Database) -> set[str]:
-    rows = await db.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+    # sqlite_sequence is SQLite's own bookkeeping of AUTOINCREMENT (the outbox positions).
+    rows = await db.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
     return {str(row["name"]) for row in rows}
 
 
@@ -172,3 +176,38 @@ async def test_every_table_has_id_environment_timestamps_and_no_real_columns(db:
         }
         assert {"id", "environment", "created_at", "updated_at"} <= columns.keys(), table
         assert not {"REAL", "FLOAT", "DOUBLE"} & set(columns.values()), table
+
+
+async def test_every_table_of_architecture_section_6_exists(db: Database):
+    expected = {
+        "orders",
+        "fills",
+        "cycles",
+        "decisions",
+        "agent_outputs",
+        "consensus_rounds",
+        "position_snapshots",
+        "regime_labels",
+        "config_versions",
+        "config_audit",
+        "outbox",
+        "consumer_offsets",
+        "consumer_inbox",
+        "memory_cases",
+        "backtests",
+    }
+
+    assert expected <= await tables(db)
+
+
+async def test_regime_labels_are_unique_per_symbol_timestamp_and_timeframe(db: Database):
+    insert = (
+        "INSERT INTO regime_labels (id, environment, symbol, timestamp, timeframe, regime, "
+        "confidence, model_name, model_version, created_at, updated_at) "
+        "VALUES (?, 'PAPER', 'AAPL', '2026-11-18T15:00:00.000000Z', '1h', 'BULL_TREND', '0.8', "
+        "'hmm', '1', 'now', 'now')"
+    )
+    await db.execute(insert, ("r1",))
+
+    with pytest.raises(ConstraintViolationError):
+        await db.execute(insert, ("r2",))
