@@ -31,7 +31,13 @@ def _engine(quick: bool) -> dict[str, Any]:
     return run(quick)
 
 
-SUITES: dict[str, Callable[[bool], dict[str, Any]]] = {"engine": _engine}
+def _storage(quick: bool) -> dict[str, Any]:
+    from benchmarks.storage_bench import run
+
+    return run(quick)
+
+
+SUITES: dict[str, Callable[[bool], dict[str, Any]]] = {"engine": _engine, "storage": _storage}
 
 
 def _record(suite: str, figures: dict[str, Any], quick: bool) -> None:

@@ -54,7 +54,11 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     for spec in stack(settings.cream_engine_listen):
-        children[spec.name] = subprocess.Popen([sys.executable, "-m", "cream.cli", *spec.args])
+        # Own session: a terminal Ctrl-C reaches only `cream up`, which then stops the
+        # children in order instead of interrupting them mid-start.
+        children[spec.name] = subprocess.Popen(
+            [sys.executable, "-m", "cream.cli", *spec.args], start_new_session=True
+        )
     print(
         f"cream up: {', '.join(children)} started; engine gRPC at {settings.cream_engine_listen} "
         "(Ctrl-C stops everything)",

@@ -8,6 +8,7 @@ would otherwise run one racer to completion before the next starts).
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import pytest
 
@@ -35,6 +36,10 @@ class Gated:
         return await self._db.batch(statements)
 
 
+def gated(db: Database, barrier: asyncio.Barrier) -> Database:
+    return cast(Database, Gated(db, barrier))
+
+
 async def outcomes(*calls) -> list[object]:
     return list(await asyncio.gather(*calls, return_exceptions=True))
 
@@ -49,8 +54,8 @@ async def test_two_racing_promotions_of_the_draft_promote_it_once(
     # Two handles: two connections (on a file, two sqlite3 connections) racing for real.
     barrier = asyncio.Barrier(2)
     async with await Database.connect(libsql_url) as other:
-        first = ConfigService(Gated(db, barrier), clock=clock)
-        second = ConfigService(Gated(other, barrier), clock=clock)
+        first = ConfigService(gated(db, barrier), clock=clock)
+        second = ConfigService(gated(other, barrier), clock=clock)
 
         results = await outcomes(first.promote("PAPER", by="a"), second.promote("PAPER", by="b"))
 
@@ -77,8 +82,8 @@ async def test_a_promotion_racing_a_rollback_leaves_one_active_version(
     await service.validate("PAPER", by="a")
     barrier = asyncio.Barrier(2)
     async with await Database.connect(libsql_url) as other:
-        first = ConfigService(Gated(db, barrier), clock=clock)
-        second = ConfigService(Gated(other, barrier), clock=clock)
+        first = ConfigService(gated(db, barrier), clock=clock)
+        second = ConfigService(gated(other, barrier), clock=clock)
 
         results = await outcomes(
             first.promote("PAPER", by="a"), second.rollback("PAPER", 1, by="b")
@@ -98,7 +103,7 @@ async def test_concurrent_seeds_create_exactly_one_version(
     barrier = asyncio.Barrier(attempts)
     try:
         results = await outcomes(
-            *(ConfigService(Gated(h, barrier), clock=clock).seed("PAPER") for h in handles)
+            *(ConfigService(gated(h, barrier), clock=clock).seed("PAPER") for h in handles)
         )
     finally:
         for handle in handles:

@@ -81,9 +81,7 @@ async def test_a_failing_handler_gets_the_event_again_and_keeps_the_earlier_ones
     assert await effects(db) == 3
 
 
-async def test_handler_statements_that_fail_leave_the_offset_in_place(
-    db: Database, log: EventLog
-):
+async def test_handler_statements_that_fail_leave_the_offset_in_place(db: Database, log: EventLog):
     await publish(log, "a")
 
     async def broken(stored: StoredEvent) -> list[Statement]:
@@ -111,9 +109,7 @@ async def test_two_instances_of_one_consumer_apply_each_event_once(db: Database,
     assert await effects(db) == 2
 
 
-async def test_a_replay_from_an_earlier_offset_skips_handled_event_ids(
-    db: Database, log: EventLog
-):
+async def test_a_replay_from_an_earlier_offset_skips_handled_event_ids(db: Database, log: EventLog):
     await publish(log, "a", "b")
     handler = Recorder()
     consumer = log.consumer("c", handler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from google.protobuf import json_format
 
 from cream.events.envelope import EventEnvelope
 from cream.events.errors import InvalidEventError
@@ -41,7 +42,7 @@ def test_the_proto_form_carries_every_field():
     )
     assert message.ts.ToDatetime(tzinfo=UTC) == event.ts
     assert dict(message.headers) == {"trace_id": "t"}
-    assert message.payload["nested"]["ok"] is True
+    assert json_format.MessageToDict(message.payload)["nested"] == {"ok": True}
 
 
 def test_timestamps_are_normalised_to_utc():

@@ -67,6 +67,4 @@ async def test_positions_grow_in_commit_order_and_environments_do_not_mix(
     assert stored[0].seq < stored[1].seq < stored[2].seq
     assert [s.event.payload["n"] for s in await read_after(db, "LIVE", 0)] == [99]
     assert await head(db, "PAPER") == stored[2].seq
-    assert [s.seq for s in await read_after(db, "PAPER", stored[0].seq, limit=1)] == [
-        stored[1].seq
-    ]
+    assert [s.seq for s in await read_after(db, "PAPER", stored[0].seq, limit=1)] == [stored[1].seq]
