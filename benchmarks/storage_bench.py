@@ -9,7 +9,10 @@ single-row INSERT commits without the outbox, so the ratio shows the event log's
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -71,8 +74,6 @@ async def plain_rate(url: str, rows: int) -> float:
 
 class _Sqld:
     def __init__(self, folder: Path) -> None:
-        import socket
-
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
@@ -135,8 +136,5 @@ def run(quick: bool) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    import json
-    import sys
-
     json.dump(run("--quick" in sys.argv), sys.stdout)
     sys.stdout.write("\n")

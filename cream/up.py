@@ -53,6 +53,11 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    # The first active config version, from the seed defaults (a no-op once one exists).
+    seeded = subprocess.run([sys.executable, "-m", "cream.cli", "db", "seed"], check=False)
+    if seeded.returncode != 0:
+        print("cream up: could not seed the config; nothing started", file=sys.stderr)
+        return seeded.returncode
     for spec in stack(settings.cream_engine_listen):
         # Own session: a terminal Ctrl-C reaches only `cream up`, which then stops the
         # children in order instead of interrupting them mid-start.

@@ -82,6 +82,11 @@ class ActiveConfigWatcher:
         await self._reload()
         return self._current
 
+    async def reload(self) -> ConfigVersion | None:
+        """Re-reads the active version now (SIGHUP), calling `on_change` if it changed."""
+        await self._reload()
+        return self._current
+
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Follows promotions until `stop` is set."""
         await self._consumer.run(stop)

@@ -1,4 +1,4 @@
-"""`cream engine`: run the execution engine's gRPC server until SIGINT/SIGTERM."""
+"""`cream engine`: run the execution engine's gRPC server until SIGINT/SIGTERM (SIGHUP reloads)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ async def _serve(listen: str) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    reloads: set[asyncio.Task[object]] = set()
+
+    def reload() -> None:
+        task: asyncio.Task[object] = asyncio.create_task(runtime.reload_config())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
     host = listen.rsplit(":", 1)[0]
     print(
         f"cream engine: serving ExecutionService on {host}:{runtime.port} "

@@ -1,11 +1,11 @@
-"""Build and run the engine's gRPC server: ExecutionService, health and reflection."""
+"""Build and run the engine's gRPC server: Execution and MarketData services, health, reflection."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -13,25 +13,37 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from cream.clock import Clock, SystemClock
+from cream.config.service import ConfigService
+from cream.config.versions import ConfigVersion
+from cream.config.watcher import ActiveConfigWatcher
 from cream.engine.broker.simulator import SimulatedBroker, SimulatorConfig
 from cream.engine.core import OrderBook, RiskCore
+from cream.engine.market_service import MarketDataServicer
 from cream.engine.policy import DEFAULT_SECTORS, DEFAULT_UNIVERSE, default_policy
 from cream.engine.service import ExecutionEngine
 from cream.engine.servicer import ExecutionServicer
 from cream.engine.stops import StopMonitor
+from cream.events.log import notifier_for
+from cream.events.wakeups import Notifier
 from cream.market.feed import MarketFeed
 from cream.market.synthetic import SyntheticFeed
 from cream.settings import Environment, Settings
 from cream.storage.database import Database
 from cream.storage.orders import OrderRepository
 from cream.v1 import common_pb2 as common
-from cream.v1 import execution_pb2, execution_pb2_grpc
+from cream.v1 import (
+    execution_pb2,
+    execution_pb2_grpc,
+    market_snapshot_pb2,
+    market_snapshot_pb2_grpc,
+)
 
 log = logging.getLogger(__name__)
 # The transport refuses messages above this; the servicer's own plan limit is lower.
 MAX_MESSAGE_BYTES = 8 << 20
 SERVICE_NAMES = (
     execution_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
+    market_snapshot_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
     health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
     reflection.SERVICE_NAME,
 )
@@ -52,18 +64,27 @@ class EngineRuntime:
     server: grpc.aio.Server
     port: int
     health: health.aio.HealthServicer
+    watcher: ActiveConfigWatcher
+    notifier: Notifier
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def reload_config(self) -> ConfigVersion | None:
+        """Re-read the active config now (SIGHUP) and swap the risk policy if it changed."""
+        return await self.watcher.reload()
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop serving, then stop background work, then close the database."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
+        self.stopping.set()
         for task in self.tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.engine.close()
         await self.broker.close()
+        await self.notifier.close()
         await self.db.close()
 
 
@@ -90,8 +111,14 @@ async def start_engine(
     stop_interval_seconds: float = 1.0,
     policy: execution_pb2.RiskPolicy | None = None,
     extra_handlers: Sequence[grpc.GenericRpcHandler] = (),
+    config_poll_seconds: float = 1.0,
 ) -> EngineRuntime:
-    """Open the database, restore state, and start serving on ``listen`` (port 0 = any)."""
+    """Open the database, restore state, and start serving on ``listen`` (port 0 = any).
+
+    The risk policy comes from the environment's active config version and follows every
+    promotion or rollback without a restart; ``policy`` overrides it (benchmarks, tests),
+    and the seed defaults apply while no version is active.
+    """
     clock = clock or SystemClock()
     environment = proto_environment(settings.cream_env)
     feed = feed or SyntheticFeed(sorted({*DEFAULT_UNIVERSE, *DEFAULT_SECTORS}), clock)
@@ -110,6 +137,21 @@ async def start_engine(
         clock=clock,
         environment=environment,
     )
+    notifier = notifier_for(settings.redis_url)
+    watcher = ActiveConfigWatcher(
+        ConfigService(db, notifier=notifier),
+        settings.cream_env.value,
+        consumer_name="engine.config",
+        db=db,
+        notifier=notifier,
+        on_change=_policy_applier(engine, pinned=policy is not None),
+        poll_interval=config_poll_seconds,
+    )
+    if await watcher.start() is None and policy is None:
+        log.warning(
+            "no active config for %s: running the seed defaults (run `cream db seed`)",
+            settings.cream_env.value,
+        )
     engine.set_levels(
         {
             order.symbol: (order.stop_loss, order.take_profit)
@@ -126,17 +168,42 @@ async def start_engine(
         ]
     )
     execution_pb2_grpc.add_ExecutionServiceServicer_to_server(ExecutionServicer(engine), server)
+    market_snapshot_pb2_grpc.add_MarketDataServiceServicer_to_server(
+        MarketDataServicer(feed, clock), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(SERVICE_NAMES, server)
     server.add_generic_rpc_handlers(tuple(extra_handlers))
     port = server.add_insecure_port(listen)
     await server.start()
-    for name in ("", SERVICE_NAMES[0]):
+    for name in ("", *SERVICE_NAMES[:2]):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     monitor = StopMonitor(engine, feed, clock, stop_interval_seconds)
     runtime = EngineRuntime(
-        engine=engine, broker=broker, db=db, server=server, port=port, health=health_servicer
+        engine=engine,
+        broker=broker,
+        db=db,
+        server=server,
+        port=port,
+        health=health_servicer,
+        watcher=watcher,
+        notifier=notifier,
     )
     runtime.tasks.append(asyncio.create_task(monitor.run(), name="stop-monitor"))
+    runtime.tasks.append(asyncio.create_task(watcher.run(runtime.stopping), name="config-watcher"))
     return runtime
+
+
+def _policy_applier(
+    engine: ExecutionEngine, *, pinned: bool
+) -> Callable[[ConfigVersion], Awaitable[None]]:
+    async def apply(version: ConfigVersion) -> None:
+        if pinned:
+            log.info("config %s ignored: this engine runs a pinned policy", version.label)
+            return
+        # An invalid policy raises and leaves the previous one in force (fail closed).
+        engine.core.set_policy(version.risk_policy())
+        log.info("risk policy now from config %s", version.label)
+
+    return apply

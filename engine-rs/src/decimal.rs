@@ -18,19 +18,46 @@ pub enum DecimalError {
 /// # Errors
 /// `Malformed` for anything else (NaN, inf, "1e5", " 1", "1,000"); `OutOfRange` beyond 28 digits.
 pub fn parse(text: &str) -> Result<Decimal, DecimalError> {
-    let body = text.strip_prefix('-').unwrap_or(text);
-    let mut digits = 0usize;
-    let mut dots = 0usize;
-    for byte in body.bytes() {
+    let bytes = text.as_bytes();
+    let (negative, body) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let mut mantissa = 0i64;
+    let mut digits = 0u32;
+    let mut scale = 0u32;
+    let mut dots = 0u32;
+    for &byte in body {
         match byte {
-            b'0'..=b'9' => digits += 1,
+            b'0'..=b'9' => {
+                digits += 1;
+                scale += dots;
+                if digits <= MAX_FAST_DIGITS {
+                    mantissa = mantissa * 10 + i64::from(byte - b'0');
+                }
+            }
             b'.' => dots += 1,
             _ => return Err(DecimalError::Malformed(text.to_owned())),
         }
     }
-    if digits == 0 || dots > 1 || body.starts_with('.') || body.ends_with('.') {
+    if digits == 0 || dots > 1 || body.first() == Some(&b'.') || body.last() == Some(&b'.') {
         return Err(DecimalError::Malformed(text.to_owned()));
     }
+    // Up to 18 digits fit an i64 exactly: the same mantissa and scale the exact parser keeps
+    // (trailing zeros included); longer numbers and "-0" take the general parser.
+    if digits <= MAX_FAST_DIGITS && !(negative && mantissa == 0) {
+        return Ok(Decimal::new(
+            if negative { -mantissa } else { mantissa },
+            scale,
+        ));
+    }
+    parse_general(text)
+}
+
+/// Most digits the fast path of [`parse`] accumulates in an `i64`.
+const MAX_FAST_DIGITS: u32 = 18;
+
+fn parse_general(text: &str) -> Result<Decimal, DecimalError> {
     Decimal::from_str_exact(text)
         .or_else(|_| Decimal::from_str(text))
         .map_err(|_| DecimalError::OutOfRange(text.to_owned()))
@@ -55,14 +82,72 @@ pub fn fmt(value: Decimal) -> String {
     if normalized.is_zero() {
         "0".to_owned()
     } else {
-        normalized.to_string()
+        let mut out = String::with_capacity(24);
+        write_plain(&mut out, normalized);
+        out
     }
 }
 
 /// A money amount for messages and context: two decimals.
 #[must_use]
 pub fn money(value: Decimal) -> String {
-    format!("{:.2}", value.round_dp(2))
+    let mut rounded = value.round_dp(2);
+    if rounded.is_zero() && rounded.is_sign_negative() {
+        return format!("{rounded:.2}");
+    }
+    rounded.rescale(2);
+    if rounded.scale() != 2 {
+        // Too many integer digits to carry two decimals: the formatter's own rounding.
+        return format!("{:.2}", value.round_dp(2));
+    }
+    let mut out = String::with_capacity(24);
+    write_plain(&mut out, rounded);
+    out
+}
+
+/// Writes the digits of a decimal at its own scale, as `Display` does, without the
+/// formatting machinery (the check formats a few numbers per decision).
+fn write_plain(out: &mut String, value: Decimal) {
+    let mantissa = value.mantissa().unsigned_abs();
+    let scale = value.scale() as usize;
+    let mut buf = [0u8; 40];
+    let mut len = 0;
+    if let Ok(mut small) = u64::try_from(mantissa) {
+        loop {
+            buf[len] = b'0' + u8::try_from(small % 10).unwrap_or(0);
+            len += 1;
+            small /= 10;
+            if small == 0 {
+                break;
+            }
+        }
+    } else {
+        let mut big = mantissa;
+        loop {
+            buf[len] = b'0' + u8::try_from(big % 10).unwrap_or(0);
+            len += 1;
+            big /= 10;
+            if big == 0 {
+                break;
+            }
+        }
+    }
+    while len <= scale {
+        buf[len] = b'0';
+        len += 1;
+    }
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    for (index, digit) in buf[..len].iter().enumerate().rev() {
+        if index + 1 == scale {
+            out.push('.');
+        }
+        out.push(char::from(*digit));
+    }
+    if scale == len {
+        out.push('.');
+    }
 }
 
 /// Converts to `f64` for the Greeks and Black-Scholes, which work in floating point.
@@ -112,6 +197,45 @@ mod tests {
     #[case("--1")]
     fn anything_but_a_plain_decimal_is_refused(#[case] text: &str) {
         assert!(parse(text).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_parse_matches_the_exact_parser(text in "-?[0-9]{0,30}(\\.[0-9]{0,30})?") {
+            let fast = parse(&text);
+            let general = if text.trim_start_matches('-').is_empty() { None } else { Some(parse_general(&text)) };
+            match (fast, general) {
+                (Ok(a), Some(Ok(b))) => proptest::prop_assert_eq!(a.serialize(), b.serialize()),
+                (Ok(a), other) => proptest::prop_assert!(false, "{text}: fast {a:?}, general {other:?}"),
+                (Err(_), _) => {}
+            }
+        }
+
+        #[test]
+        fn fast_formats_match_display(mantissa in proptest::num::i64::ANY, scale in 0u32..=28, wide in proptest::bool::ANY) {
+            let value = if wide {
+                Decimal::try_from_i128_with_scale(i128::from(mantissa) * 1_000_000_000, scale)
+                    .unwrap_or_default()
+            } else {
+                Decimal::new(mantissa, scale)
+            };
+            let normalized = value.normalize();
+            let expected = if normalized.is_zero() { "0".to_owned() } else { normalized.to_string() };
+            proptest::prop_assert_eq!(fmt(value), expected);
+            proptest::prop_assert_eq!(money(value), format!("{:.2}", value.round_dp(2)));
+        }
+    }
+
+    #[rstest]
+    #[case("0.001")]
+    #[case("-0.001")]
+    #[case("-0.005")]
+    #[case("-12.345")]
+    #[case("79228162514264337593543950335")]
+    #[case("-0.5")]
+    fn money_matches_display_at_the_edges(#[case] text: &str) {
+        let value = parse(text).unwrap();
+        assert_eq!(money(value), format!("{:.2}", value.round_dp(2)));
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! Structural validation of one decision.
 
-use std::borrow::Cow;
-
 use rust_decimal::Decimal;
 
 use super::error::{PlanError, check_enum};
@@ -12,6 +10,7 @@ use super::model::{
 use crate::calendar::Date;
 use crate::decimal;
 use crate::pb;
+use crate::wire::{DecisionView, OrderPlanView, SizeView};
 
 /// Largest share or contract count a decision may ask for.
 const MAX_UNITS: i64 = 10_000_000;
@@ -20,8 +19,11 @@ const MAX_DOLLARS: i64 = 10_000_000_000;
 /// Prices at or above this are absurd.
 pub(super) const MAX_PRICE: i64 = 10_000_000;
 
-pub(super) fn validate(raw: &pb::Decision, as_of: Date) -> Result<Decision, PlanError> {
-    let id = raw.decision_id.as_str();
+pub(super) fn validate<'a>(
+    raw: &DecisionView<'a>,
+    as_of: Date,
+) -> Result<Decision<'a>, PlanError> {
+    let id = raw.decision_id;
     let action = match check_enum::<pb::Action>(raw.action, &"action", id)? {
         pb::Action::Buy => Action::Buy,
         pb::Action::Sell => Action::Sell,
@@ -51,14 +53,14 @@ pub(super) fn validate(raw: &pb::Decision, as_of: Date) -> Result<Decision, Plan
     }
     if matches!(action, Action::Hold | Action::NoTrade) {
         return Ok(Decision {
-            id: id.to_owned(),
+            id,
             action,
             trade: None,
         });
     }
     let trade = validate_trade(raw, action, as_of)?;
     Ok(Decision {
-        id: id.to_owned(),
+        id,
         action,
         trade: Some(trade),
     })
@@ -72,12 +74,12 @@ fn unreachable_enum<T>(id: &str, field: &str) -> Result<T, PlanError> {
     ))
 }
 
-fn validate_trade(
-    raw: &pb::Decision,
+fn validate_trade<'a>(
+    raw: &DecisionView<'a>,
     action: Action,
     as_of: Date,
-) -> Result<TradeDecision, PlanError> {
-    let id = raw.decision_id.as_str();
+) -> Result<TradeDecision<'a>, PlanError> {
+    let id = raw.decision_id;
     let direction = match check_enum::<pb::Direction>(raw.direction, &"direction", id)? {
         pb::Direction::Long => Some(Direction::Long),
         pb::Direction::Short => Some(Direction::Short),
@@ -105,12 +107,12 @@ fn validate_trade(
         )
     })?;
     let instrument = instrument::validate(raw.instrument.as_ref(), id, as_of)?;
-    let size = validate_size(raw.size.as_ref(), &instrument, id)?;
-    let order = validate_order(raw.order_plan.as_ref(), &instrument, id)?;
+    let size = validate_size(raw.size.unwrap_or_default(), &instrument, id)?;
+    let order = validate_order(raw.order_plan.unwrap_or_default(), &instrument, id)?;
     let (stop_loss, take_profit) = match &raw.risk_levels {
         Some(levels) => (
-            price_field(&levels.stop_loss, &"stop_loss", id)?,
-            price_field(&levels.take_profit, &"take_profit", id)?,
+            price_field(levels.stop_loss, &"stop_loss", id)?,
+            price_field(levels.take_profit, &"take_profit", id)?,
         ),
         None => (None, None),
     };
@@ -157,12 +159,7 @@ pub(super) fn price_field(
     Ok(value)
 }
 
-fn validate_size(
-    raw: Option<&pb::Size>,
-    instrument: &Instrument,
-    id: &str,
-) -> Result<Size, PlanError> {
-    let raw = raw.map_or_else(|| Cow::Owned(pb::Size::default()), Cow::Borrowed);
+fn validate_size(raw: SizeView<'_>, instrument: &Instrument, id: &str) -> Result<Size, PlanError> {
     let unit = match check_enum::<pb::SizeUnit>(raw.unit, &"size.unit", id)? {
         pb::SizeUnit::Shares => SizeUnit::Shares,
         pb::SizeUnit::Contracts => SizeUnit::Contracts,
@@ -182,7 +179,7 @@ fn validate_size(
             id,
         ));
     }
-    let Some(value) = decimal_field(&raw.value, &"size.value", id)? else {
+    let Some(value) = decimal_field(raw.value, &"size.value", id)? else {
         return Err(PlanError::new(
             "INVALID_QUANTITY",
             format!("decision {id}: size.value is missing: set a positive size"),
@@ -236,11 +233,10 @@ fn validate_size(
 }
 
 fn validate_order(
-    raw: Option<&pb::OrderPlan>,
+    raw: OrderPlanView<'_>,
     instrument: &Instrument,
     id: &str,
 ) -> Result<OrderSpec, PlanError> {
-    let raw = raw.map_or_else(|| Cow::Owned(pb::OrderPlan::default()), Cow::Borrowed);
     let kind = match check_enum::<pb::OrderType>(raw.order_type, &"order_plan.order_type", id)? {
         pb::OrderType::Market => OrderKind::Market,
         pb::OrderType::Limit => OrderKind::Limit,
@@ -252,7 +248,7 @@ fn validate_order(
     let is_spread = matches!(instrument, Instrument::Option { legs, .. } if legs.len() > 1);
     let limit_price = if is_spread {
         // A spread's net price is negative for a credit.
-        let value = decimal_field(&raw.limit_price, &"order_plan.limit_price", id)?;
+        let value = decimal_field(raw.limit_price, &"order_plan.limit_price", id)?;
         if let Some(price) = value
             && price.abs() >= Decimal::from(MAX_PRICE)
         {
@@ -264,9 +260,9 @@ fn validate_order(
         }
         value
     } else {
-        price_field(&raw.limit_price, &"order_plan.limit_price", id)?
+        price_field(raw.limit_price, &"order_plan.limit_price", id)?
     };
-    let stop_price = price_field(&raw.stop_price, &"order_plan.stop_price", id)?;
+    let stop_price = price_field(raw.stop_price, &"order_plan.stop_price", id)?;
     if matches!(kind, OrderKind::Limit | OrderKind::StopLimit) && limit_price.is_none() {
         return Err(PlanError::new(
             "LIMIT_PRICE_REQUIRED",

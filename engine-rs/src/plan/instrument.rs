@@ -1,6 +1,5 @@
 //! Structural validation of a decision's instrument and option legs.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use super::decision::price_field;
@@ -9,6 +8,7 @@ use super::model::{Instrument, Leg, OptionKind, Side};
 use super::occ;
 use crate::calendar::Date;
 use crate::pb;
+use crate::wire::{InstrumentView, LegView};
 
 /// Most legs one option instrument may have.
 pub const MAX_LEGS: usize = 4;
@@ -27,15 +27,21 @@ pub fn is_valid_symbol(symbol: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'.')
 }
 
-pub(super) fn validate(
-    raw: Option<&pb::Instrument>,
+static NO_INSTRUMENT: InstrumentView<'static> = InstrumentView {
+    instrument_type: 0,
+    symbol: "",
+    legs: Vec::new(),
+};
+
+pub(super) fn validate<'a>(
+    raw: Option<&InstrumentView<'a>>,
     id: &str,
     as_of: Date,
-) -> Result<Instrument, PlanError> {
-    let raw = raw.map_or_else(|| Cow::Owned(pb::Instrument::default()), Cow::Borrowed);
+) -> Result<Instrument<'a>, PlanError> {
+    let raw = raw.unwrap_or(&NO_INSTRUMENT);
     let kind =
         check_enum::<pb::InstrumentType>(raw.instrument_type, &"instrument.instrument_type", id)?;
-    if !is_valid_symbol(&raw.symbol) {
+    if !is_valid_symbol(raw.symbol) {
         return Err(PlanError::new(
             "INVALID_SYMBOL",
             format!(
@@ -53,9 +59,7 @@ pub(super) fn validate(
                 id,
             ));
         }
-        return Ok(Instrument::Equity {
-            symbol: raw.symbol.clone(),
-        });
+        return Ok(Instrument::Equity { symbol: raw.symbol });
     }
     if raw.legs.is_empty() {
         return Err(PlanError::new(
@@ -77,8 +81,8 @@ pub(super) fn validate(
     let mut seen = BTreeSet::new();
     let mut legs = Vec::with_capacity(raw.legs.len());
     for (index, leg) in raw.legs.iter().enumerate() {
-        let leg = validate_leg(leg, &raw.symbol, index + 1, id, as_of)?;
-        if !seen.insert(leg.occ_symbol.clone()) {
+        let leg = validate_leg(leg, raw.symbol, index + 1, id, as_of)?;
+        if !seen.insert(leg.occ_symbol) {
             return Err(PlanError::new(
                 "DUPLICATE_LEG",
                 format!(
@@ -92,18 +96,18 @@ pub(super) fn validate(
         legs.push(leg);
     }
     Ok(Instrument::Option {
-        underlying: raw.symbol.clone(),
+        underlying: raw.symbol,
         legs,
     })
 }
 
-fn validate_leg(
-    raw: &pb::OptionLeg,
+fn validate_leg<'a>(
+    raw: &LegView<'a>,
     underlying: &str,
     number: usize,
     id: &str,
     as_of: Date,
-) -> Result<Leg, PlanError> {
+) -> Result<Leg<'a>, PlanError> {
     let kind = match check_enum::<pb::OptionType>(
         raw.option_type,
         &format_args!("leg {number} option_type"),
@@ -137,7 +141,7 @@ fn validate_leg(
             id,
         ));
     }
-    let Some(strike) = price_field(&raw.strike, &format_args!("leg {number} strike"), id)? else {
+    let Some(strike) = price_field(raw.strike, &format_args!("leg {number} strike"), id)? else {
         return Err(PlanError::new(
             "INVALID_PRICE",
             format!("decision {id}: leg {number} strike is missing"),
@@ -151,7 +155,7 @@ fn validate_leg(
             id,
         ));
     }
-    let expiry = Date::parse(&raw.expiry).filter(|date| *date >= as_of).ok_or_else(|| {
+    let expiry = Date::parse(raw.expiry).filter(|date| *date >= as_of).ok_or_else(|| {
         PlanError::new(
             "LEG_INVALID_EXPIRY",
             format!(
@@ -161,7 +165,8 @@ fn validate_leg(
             id,
         )
     })?;
-    let expected = occ::build(underlying, expiry, kind, strike).ok_or_else(|| {
+    let mut buf = occ::Buffer::default();
+    let expected = occ::write(&mut buf, underlying, expiry, kind, strike).ok_or_else(|| {
         PlanError::new(
             "INVALID_PRICE",
             format!(
@@ -181,7 +186,7 @@ fn validate_leg(
         ));
     }
     Ok(Leg {
-        occ_symbol: expected,
+        occ_symbol: raw.occ_symbol,
         kind,
         strike,
         expiry,

@@ -14,6 +14,7 @@ pub use model::{
 
 use crate::calendar::Date;
 use crate::pb;
+use crate::wire::PlanView;
 
 /// Most decisions one plan may carry.
 pub const MAX_DECISIONS: usize = 500;
@@ -22,7 +23,15 @@ pub const MAX_DECISIONS: usize = 500;
 ///
 /// # Errors
 /// `PlanError` with a stable code (`PLAN_EMPTY`, `INVALID_SYMBOL`, ...) and the decision id.
-pub fn validate(plan: &pb::DecisionPlan) -> Result<Plan, PlanError> {
+pub fn validate(plan: &pb::DecisionPlan) -> Result<Plan<'_>, PlanError> {
+    validate_view(&PlanView::from_pb(plan))
+}
+
+/// Validates a borrowed plan view; the validated plan borrows the view's strings.
+///
+/// # Errors
+/// As [`validate`].
+pub fn validate_view<'a>(plan: &PlanView<'a>) -> Result<Plan<'a>, PlanError> {
     if plan.decisions.is_empty() {
         return Err(PlanError::plan(
             "PLAN_EMPTY",
@@ -51,7 +60,10 @@ pub fn validate(plan: &pb::DecisionPlan) -> Result<Plan, PlanError> {
         ));
     };
     error::check_enum::<pb::Environment>(plan.environment, &"environment", "")?;
-    let as_of_date = Date::of_timestamp(&as_of);
+    let as_of_date = Date::of_timestamp(&prost_types::Timestamp {
+        seconds: as_of.seconds,
+        nanos: as_of.nanos,
+    });
     let mut decisions = Vec::with_capacity(plan.decisions.len());
     let mut seen = std::collections::BTreeSet::new();
     for raw in &plan.decisions {
@@ -64,20 +76,20 @@ pub fn validate(plan: &pb::DecisionPlan) -> Result<Plan, PlanError> {
                 ),
             ));
         }
-        if !seen.insert(raw.decision_id.as_str()) {
+        if !seen.insert(raw.decision_id) {
             return Err(PlanError::new(
                 "DUPLICATE_DECISION_ID",
                 format!(
                     "decision id '{}' appears more than once: make ids unique",
                     raw.decision_id
                 ),
-                &raw.decision_id,
+                raw.decision_id,
             ));
         }
         decisions.push(decision::validate(raw, as_of_date)?);
     }
     Ok(Plan {
-        cycle_id: plan.cycle_id.clone(),
+        cycle_id: plan.cycle_id,
         as_of_seconds: as_of.seconds,
         as_of_date,
         decisions,

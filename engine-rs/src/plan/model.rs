@@ -6,15 +6,15 @@ use crate::calendar::Date;
 
 /// A validated plan.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
+pub struct Plan<'a> {
     /// The trading cycle.
-    pub cycle_id: String,
+    pub cycle_id: &'a str,
     /// `as_of` in seconds since the epoch: the core's clock when the market has none.
     pub as_of_seconds: i64,
     /// The UTC date of `as_of`.
     pub as_of_date: Date,
     /// Decisions in plan order.
-    pub decisions: Vec<Decision>,
+    pub decisions: Vec<Decision<'a>>,
 }
 
 /// What a decision does with its instrument.
@@ -97,8 +97,8 @@ pub enum OptionKind {
 
 /// One validated option leg.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Leg {
-    pub occ_symbol: String,
+pub struct Leg<'a> {
+    pub occ_symbol: &'a str,
     pub kind: OptionKind,
     pub strike: Decimal,
     pub expiry: Date,
@@ -109,15 +109,20 @@ pub struct Leg {
 
 /// What a decision trades.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Instrument {
-    Equity { symbol: String },
-    Option { underlying: String, legs: Vec<Leg> },
+pub enum Instrument<'a> {
+    Equity {
+        symbol: &'a str,
+    },
+    Option {
+        underlying: &'a str,
+        legs: Vec<Leg<'a>>,
+    },
 }
 
-impl Instrument {
+impl<'a> Instrument<'a> {
     /// The symbol (equity) or underlying (options): the key for conflicts and limits.
     #[must_use]
-    pub fn key(&self) -> &str {
+    pub fn key(&self) -> &'a str {
         match self {
             Self::Equity { symbol } => symbol,
             Self::Option { underlying, .. } => underlying,
@@ -160,8 +165,8 @@ pub struct OrderSpec {
 
 /// A decision that produces an order (BUY, SELL, INCREASE, REDUCE, CLOSE).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TradeDecision {
-    pub instrument: Instrument,
+pub struct TradeDecision<'a> {
+    pub instrument: Instrument<'a>,
     pub direction: Direction,
     pub size: Size,
     pub order: OrderSpec,
@@ -171,9 +176,9 @@ pub struct TradeDecision {
 
 /// One validated decision.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    pub id: String,
+pub struct Decision<'a> {
+    pub id: &'a str,
     pub action: Action,
     /// Present exactly for the order-producing actions.
-    pub trade: Option<TradeDecision>,
+    pub trade: Option<TradeDecision<'a>>,
 }
