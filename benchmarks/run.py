@@ -22,6 +22,8 @@ TARGETS: dict[str, str] = {
     "engine_check_p99_us": "< 50",
     "engine_check_speedup_vs_python": ">= 30",
     "engine_grpc_rps_ratio_vs_echo": ">= 0.7",
+    "indicators_500x120_ms": "< 50",
+    "memory_top5_of_100k_ms": "< 20",
 }
 
 
@@ -37,7 +39,24 @@ def _storage(quick: bool) -> dict[str, Any]:
     return run(quick)
 
 
-SUITES: dict[str, Callable[[bool], dict[str, Any]]] = {"engine": _engine, "storage": _storage}
+def _memory(quick: bool) -> dict[str, Any]:
+    from benchmarks.memory_bench import run
+
+    return run(quick)
+
+
+def _market(quick: bool) -> dict[str, Any]:
+    from benchmarks.market_bench import run
+
+    return run(quick)
+
+
+SUITES: dict[str, Callable[[bool], dict[str, Any]]] = {
+    "engine": _engine,
+    "storage": _storage,
+    "market": _market,
+    "memory": _memory,
+}
 
 
 def _record(suite: str, figures: dict[str, Any], quick: bool) -> None:

@@ -75,9 +75,7 @@ class EdgarSource:
             self._ciks = ciks
         return self._ciks
 
-    def _parse(
-        self, symbol: str, cik: str, body: Any, request: ContextRequest
-    ) -> list[Filing]:
+    def _parse(self, symbol: str, cik: str, body: Any, request: ContextRequest) -> list[Filing]:
         p = Payload(self.name)
         root = p.obj(body, f"submissions({cik})")
         recent = p.obj(p.obj(root.get("filings"), "filings").get("recent"), "filings.recent")
@@ -85,10 +83,14 @@ class EdgarSource:
         count = len(columns["accessionNumber"])
         if any(len(values) != count for values in columns.values()):
             raise p.fail("filings.recent", "the column arrays have different lengths")
-        optional = {
-            name: recent.get(name) if isinstance(recent.get(name), list) else [None] * count
-            for name in ("acceptanceDateTime", "reportDate", "primaryDocDescription")
-        }
+        optional: dict[str, list[Any]] = {}
+        for name in ("acceptanceDateTime", "reportDate", "primaryDocDescription"):
+            values = recent.get(name)
+            if values is None:
+                values = [None] * count
+            if len(p.array(values, f"filings.recent.{name}")) != count:
+                raise p.fail(f"filings.recent.{name}", f"expected {count} values")
+            optional[name] = values
         out = []
         for i in range(count):
             row = {name: values[i] for name, values in {**columns, **optional}.items()}

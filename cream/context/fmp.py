@@ -23,7 +23,9 @@ _EASTERN: Final = ZoneInfo("America/New_York")
 def _rows(source: str, body: Any, what: str) -> list[Any]:
     if isinstance(body, dict) and "Error Message" in body:
         # FMP reports a bad key or plan limit as a JSON object, sometimes with status 200.
-        raise SourceHttpError(source, 200, f"FMP refused the {what} request: {body['Error Message']}")
+        raise SourceHttpError(
+            source, 200, f"FMP refused the {what} request: {body['Error Message']}"
+        )
     return Payload(source).array(body, what)
 
 
@@ -103,9 +105,7 @@ class FmpEconomicCalendarSource:
             row = p.obj(raw, where)
             country = p.text(row, "country", where).upper()
             when = p.moment(row, "date", where)
-            if country not in self._countries or not in_window(
-                when, request.since, request.until
-            ):
+            if country not in self._countries or not in_window(when, request.since, request.until):
                 continue
             name = p.text(row, "event", where)
             released = when <= request.as_of

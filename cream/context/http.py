@@ -106,14 +106,18 @@ class JsonHttp:
                 response.status_code,
                 f"{self._base}{response.url.path} answered {response.status_code}: "
                 f"{response.text[:_SNIPPET]!r}"
-                + (" (check the API key or User-Agent)" if response.status_code in (401, 403) else ""),
+                + (
+                    " (check the API key or User-Agent)"
+                    if response.status_code in (401, 403)
+                    else ""
+                ),
             )
         try:
             return response.json()
         except ValueError as exc:
+            shown = response.text[:_SNIPPET]
             raise MalformedPayloadError(
-                self.source,
-                f"{self._base}{response.url.path} did not return JSON: {response.text[:_SNIPPET]!r}",
+                self.source, f"{self._base}{response.url.path} did not return JSON: {shown!r}"
             ) from exc
 
     async def _space(self) -> None:

@@ -25,10 +25,10 @@ _MACRO_KEYWORDS: tuple[tuple[str, _EventType], ...] = (
     ("interest rate", events_pb2.EXTERNAL_EVENT_TYPE_FED),
     ("cpi", events_pb2.EXTERNAL_EVENT_TYPE_CPI),
     ("consumer price", events_pb2.EXTERNAL_EVENT_TYPE_CPI),
-    ("nonfarm", events_pb2.EXTERNAL_EVENT_TYPE_JOBS),
-    ("non farm", events_pb2.EXTERNAL_EVENT_TYPE_JOBS),
-    ("unemployment", events_pb2.EXTERNAL_EVENT_TYPE_JOBS),
-    ("jobless", events_pb2.EXTERNAL_EVENT_TYPE_JOBS),
+    ("nonfarm payrolls", events_pb2.EXTERNAL_EVENT_TYPE_JOBS),
+    ("non farm payrolls", events_pb2.EXTERNAL_EVENT_TYPE_JOBS),
+    ("unemployment rate", events_pb2.EXTERNAL_EVENT_TYPE_JOBS),
+    ("jobless claims", events_pb2.EXTERNAL_EVENT_TYPE_JOBS),
     ("gdp", events_pb2.EXTERNAL_EVENT_TYPE_GDP),
 )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from datetime import date, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -181,7 +181,7 @@ class ReplayMarketFeed:
             f"the replay feed has equity bars only; no option chain for {underlying}",
         )
 
-    async def stream_quotes(self, symbols: Sequence[str]) -> AsyncIterator[md.Quote]:
+    async def stream_quotes(self, symbols: Sequence[str]) -> AsyncGenerator[md.Quote, None]:
         """A modeled quote whenever a symbol's next bar has closed, at the clock's time."""
         last_seen: dict[str, int] = {}
         while True:

@@ -22,7 +22,7 @@ import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cream.market.bars import Bars, BarsError, Timeframe
-from cream.market.feed import MarketFeed
+from cream.market.feed import MarketFeed, QuoteBatch
 from cream.market.indicators import FloatArray, IndicatorSet, compute_all
 from cream.market.regime import RegimeClassification, RegimeInputError, classify_regime
 from cream.market.replay import ReplayError
@@ -110,23 +110,28 @@ def format_price(value: float) -> str:
 
 def bars_to_proto(bars: Bars) -> list[md.Bar]:
     """The wire form of `bars` (start labels, decimal-string prices, whole-share volume)."""
-    out: list[md.Bar] = []
-    for i in range(len(bars)):
-        stamp = Timestamp()
-        stamp.FromNanoseconds(int(bars.timestamps[i]))
-        out.append(
-            md.Bar(
-                symbol=bars.symbol,
-                timeframe=bars.timeframe.value,
-                timestamp=stamp,
-                open=format_price(float(bars.open[i])),
-                high=format_price(float(bars.high[i])),
-                low=format_price(float(bars.low[i])),
-                close=format_price(float(bars.close[i])),
-                volume=round(float(bars.volume[i])),
-            )
+    seconds, nanos = np.divmod(bars.timestamps, 1_000_000_000)
+    columns = [
+        [format_price(v) for v in column.tolist()]
+        for column in (bars.open, bars.high, bars.low, bars.close)
+    ]
+    volumes = np.round(bars.volume).astype(np.int64).tolist()
+    symbol, timeframe = bars.symbol, bars.timeframe.value
+    return [
+        md.Bar(
+            symbol=symbol,
+            timeframe=timeframe,
+            timestamp=Timestamp(seconds=s, nanos=n),
+            open=o,
+            high=h,
+            low=lo,
+            close=c,
+            volume=v,
         )
-    return out
+        for s, n, o, h, lo, c, v in zip(
+            seconds.tolist(), nanos.tolist(), *columns, volumes, strict=True
+        )
+    ]
 
 
 async def build_snapshot(
@@ -166,6 +171,20 @@ async def build_snapshot(
                 gaps.append(result)
             else:
                 series[symbol] = result
+    # Pure computation on many symbols: off the event loop, so a large snapshot does not stall
+    # the other RPCs the engine is serving.
+    return await asyncio.to_thread(_assemble, as_of, tf, bar_count, ordered, batch, series, gaps)
+
+
+def _assemble(
+    as_of: datetime,
+    tf: Timeframe,
+    bar_count: int,
+    ordered: list[str],
+    batch: QuoteBatch,
+    series: dict[str, Bars],
+    gaps: list[Gap],
+) -> SnapshotView:
     indicators = _indicators(series, gaps)
     regimes = _regimes(series, gaps)
     views: dict[str, SymbolView] = {}

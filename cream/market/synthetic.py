@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple, TypeVar
@@ -197,7 +197,8 @@ class SyntheticFeed:
             ReplayRequestError: INVALID_LIMIT (not 1..MAX_BARS) or NAIVE_DATETIME.
             BarsError: UNKNOWN_TIMEFRAME.
         """
-        return self.bars_now(symbol, timeframe, end=end, limit=limit)
+        # Sampling a long path is pure CPU work: keep it off the event loop.
+        return await asyncio.to_thread(self.bars_now, symbol, timeframe, end=end, limit=limit)
 
     def bars_now(
         self, symbol: str, timeframe: Timeframe | str, *, end: datetime, limit: int
@@ -388,7 +389,7 @@ class SyntheticFeed:
             unavailable=tuple(batch.unavailable.values()),
         )
 
-    async def stream_quotes(self, symbols: Sequence[str]) -> AsyncIterator[md.Quote]:
+    async def stream_quotes(self, symbols: Sequence[str]) -> AsyncGenerator[md.Quote, None]:
         """One quote per known symbol every tick, at the clock's time."""
         known = [s for s in symbols if s in self._symbols]
         while True:

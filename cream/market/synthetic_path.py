@@ -20,6 +20,7 @@ import functools
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -237,8 +238,8 @@ def session_times(day: date) -> tuple[float, float]:
     return open_, open_ + 6.5 * 3_600.0
 
 
-def trading_days(end: datetime, count: int, *, include: str) -> list[date]:
-    """The last `count` weekdays whose session has (`include="closed"`) or had opened by `end`.
+def trading_days(end: datetime, count: int, *, include: Literal["closed", "opened"]) -> list[date]:
+    """The last `count` weekdays whose session had closed (or just opened) by `end`.
 
     Exchange holidays are not modeled: every weekday is a session.
     """

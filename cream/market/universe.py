@@ -25,8 +25,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from cream.market.bars import Timeframe
-from cream.market.feed import MarketFeed
+from cream.market.bars import Bars, Timeframe
+from cream.market.feed import QuoteBatch
 from cream.market.replay import ReplayError
 
 # The config schema's symbol rule.
@@ -149,6 +149,24 @@ def load_constituents(path: Path | str) -> tuple[str, ...]:
     return tuple(symbols)
 
 
+class ScreenFeed(Protocol):
+    """The part of `MarketFeed` the resolver uses: any MarketFeed is one."""
+
+    def knows(self, symbol: str) -> bool:
+        """Whether the feed can price ``symbol``."""
+        ...
+
+    async def latest_quotes(self, symbols: Sequence[str], as_of: datetime) -> QuoteBatch:
+        """The latest quote at or before ``as_of`` for each symbol."""
+        ...
+
+    async def bars(
+        self, symbol: str, timeframe: Timeframe | str, *, end: datetime, limit: int
+    ) -> Bars:
+        """The last ``limit`` bars closed by ``end``."""
+        ...
+
+
 class UniverseSource(Protocol):
     """What to resolve; the config's `UniverseSettings` has this shape.
 
@@ -199,7 +217,7 @@ class UniverseResolution:
 
 async def resolve_universe(
     spec: UniverseSource,
-    feed: MarketFeed,
+    feed: ScreenFeed,
     as_of: datetime,
     catalog: UniverseCatalog | None = None,
 ) -> UniverseResolution:
@@ -268,15 +286,16 @@ def _index(catalog: UniverseCatalog, name: str | None) -> tuple[str, ...]:
 
 async def _screen(
     rules: ScreenerRules,
-    feed: MarketFeed,
+    feed: ScreenFeed,
     as_of: datetime,
     symbols: list[str],
     dropped: list[Dropped],
 ) -> list[str]:
-    quotes = await feed.latest_quotes(symbols, as_of) if symbols else None
+    if not symbols:
+        return []
+    quotes = await feed.latest_quotes(symbols, as_of)
     passed: list[str] = []
     for symbol in symbols:
-        assert quotes is not None  # fetched whenever there is a symbol
         quote = quotes.quotes.get(symbol)
         if quote is None:
             missing = quotes.unavailable.get(symbol)
@@ -316,7 +335,7 @@ def _price_rules(rules: ScreenerRules, symbol: str, bid: float, ask: float) -> D
 
 
 async def _volume_rule(
-    rules: ScreenerRules, minimum: float, feed: MarketFeed, symbol: str, as_of: datetime
+    rules: ScreenerRules, minimum: float, feed: ScreenFeed, symbol: str, as_of: datetime
 ) -> Dropped | None:
     try:
         bars = await feed.bars(symbol, Timeframe.DAY_1, end=as_of, limit=rules.lookback_days)

@@ -166,11 +166,17 @@ class CaseIndex:
             return []
         else:
             scores = self._unit[candidates] @ unit_query
-        take = min(k, scores.shape[0])
-        best = np.argpartition(-scores, take - 1)[:take] if take < scores.shape[0] else None
-        picked = np.arange(scores.shape[0]) if best is None else best
+        total = scores.shape[0]
+        take = min(k, total)
+        if take < total:
+            # Partitioning the scores themselves (not their negation) saves a copy. Every
+            # case tied with the k-th score is kept, so the tie-break below sees all of them.
+            kth = scores[np.argpartition(scores, total - take)[total - take :]].min()
+            picked = np.flatnonzero(scores >= kth)
+        else:
+            picked = np.arange(total)
         # Ties are broken by insertion order so equal inputs always give the same answer.
-        order = picked[np.lexsort((picked, -scores[picked]))]
+        order = picked[np.lexsort((picked, -scores[picked]))][:take]
         rows = order if candidates is None else candidates[order]
         return [
             (self._ids[int(row)], float(score))

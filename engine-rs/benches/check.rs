@@ -9,6 +9,7 @@ use std::time::Instant;
 use cream_engine::pb;
 use cream_engine::portfolio::Portfolio;
 use cream_engine::risk::{Policy, RiskCore};
+use cream_engine::wire::{MarketView, PlanView};
 use prost::Message;
 
 #[path = "../tests/common/mod.rs"]
@@ -126,6 +127,33 @@ fn main() {
     let validate_us = per_call(iterations, || {
         black_box(cream_engine::plan::validate(black_box(&plan)).unwrap());
     });
+    let market_bytes = market.encode_to_vec();
+    let serialized_us = per_call(iterations, || {
+        black_box(
+            core.check_serialized(black_box(&bytes), black_box(&market_bytes))
+                .unwrap(),
+        );
+    });
+    let view_us = per_call(iterations, || {
+        black_box(PlanView::decode(black_box(&bytes)).unwrap());
+        black_box(MarketView::decode(black_box(&market_bytes)).unwrap());
+    });
+    let plan_view = PlanView::decode(&bytes).unwrap();
+    let market_view = MarketView::decode(&market_bytes).unwrap();
+    let view_validate_us = per_call(iterations, || {
+        black_box(cream_engine::plan::validate_view(black_box(&plan_view)).unwrap());
+    });
+    let view_check_us = per_call(iterations, || {
+        black_box(core.check_view(black_box(&plan_view), black_box(&market_view)).unwrap());
+    });
+    let encode_us = per_call(iterations, || {
+        black_box(black_box(&response).encode_to_vec());
+    });
+    println!(
+        "bytes in, bytes out (check_serialized) {serialized_us:.2} us: zero-copy decode of plan and market \
+         {view_us:.2} us, validation {view_validate_us:.2} us, check of the views {view_check_us:.2} us, \
+         response encode {encode_us:.2} us"
+    );
     println!("plan validation alone {validate_us:.2} us");
     println!(
         "RiskCore::check, 20 decisions (one 4-leg spread) x 200 positions: {check_us:.2} us/call; \

@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod decimal;
 pub mod error;
+pub mod lookup;
 pub mod options;
 pub mod order;
 pub mod plan;
@@ -16,6 +17,7 @@ pub mod portfolio;
 pub mod python;
 pub mod risk;
 pub mod stops;
+pub mod wire;
 
 /// The generated `cream.v1` wire types.
 #[expect(clippy::pedantic, reason = "generated code")]

@@ -8,6 +8,7 @@ must arrive in the `x-goog-api-key` header, as the google-genai SDK sends it.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def _unauthorised(request: Request) -> Reply | None:
     return None
 
 
-def _text(content: dict) -> str:
+def _text(content: dict[str, Any]) -> str:
     return "".join(part.get("text", "") for part in content.get("parts", []))
 
 
@@ -55,7 +56,11 @@ def _batch_embed(request: Request) -> Reply:
         return denied
     body = request.json()
     embeddings = [
-        {"values": text_embedding(_text(item["content"]), int(item.get("outputDimensionality", 768)))}
+        {
+            "values": text_embedding(
+                _text(item["content"]), int(item.get("outputDimensionality", 768))
+            )
+        }
         for item in body["requests"]
     ]
     return Reply(200, {"embeddings": embeddings})

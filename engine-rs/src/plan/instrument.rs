@@ -1,7 +1,5 @@
 //! Structural validation of a decision's instrument and option legs.
 
-use std::collections::BTreeSet;
-
 use super::decision::price_field;
 use super::error::{PlanError, check_enum};
 use super::model::{Instrument, Leg, OptionKind, Side};
@@ -78,7 +76,7 @@ pub(super) fn validate<'a>(
             id,
         ));
     }
-    let mut seen = BTreeSet::new();
+    let mut seen = crate::lookup::SeenSet::with_capacity(raw.legs.len());
     let mut legs = Vec::with_capacity(raw.legs.len());
     for (index, leg) in raw.legs.iter().enumerate() {
         let leg = validate_leg(leg, raw.symbol, index + 1, id, as_of)?;

@@ -65,7 +65,7 @@ pub fn validate_view<'a>(plan: &PlanView<'a>) -> Result<Plan<'a>, PlanError> {
         nanos: as_of.nanos,
     });
     let mut decisions = Vec::with_capacity(plan.decisions.len());
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = crate::lookup::SeenSet::with_capacity(plan.decisions.len());
     for raw in &plan.decisions {
         if raw.decision_id.is_empty() {
             return Err(PlanError::plan(

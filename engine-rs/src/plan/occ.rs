@@ -55,7 +55,7 @@ pub fn write<'b>(
     let out = buf.0.get_mut(..root.len() + 15)?;
     let (head, tail) = out.split_at_mut(root.len());
     head.copy_from_slice(root);
-    let mut digits = |slot: &mut [u8], mut value: u64| {
+    let digits = |slot: &mut [u8], mut value: u64| {
         for byte in slot.iter_mut().rev() {
             *byte = b'0' + u8::try_from(value % 10).unwrap_or(0);
             value /= 10;

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::greeks::GreekVec;
 use super::model::{AssetKind, Portfolio};
 use crate::decimal::to_f64;
+use crate::lookup::{FastMap, tag};
 
 /// Units and absolute notional of one instrument key (symbol or underlying) and kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -67,16 +68,25 @@ struct BaseSymbol {
     greeks: GreekVec,
 }
 
-/// The portfolio's aggregates before any decision, including open orders.
+/// The baseline of one instrument key (symbol or underlying).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct BaseKey {
+    aggs: [KeyAgg; 2],
+    delta: f64,
+    /// The key's sector under the policy.
+    sector: Option<String>,
+}
+
+/// The portfolio's aggregates before any decision, including open orders, indexed for the
+/// lookups of a check (one per symbol and one per key).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Baseline {
-    symbols: BTreeMap<String, BaseSymbol>,
+    symbols: FastMap<String, BaseSymbol>,
     gross: Decimal,
     net: Decimal,
     greeks: GreekVec,
-    by_key: BTreeMap<String, [KeyAgg; 2]>,
-    sector_gross: BTreeMap<String, Decimal>,
-    delta_by_underlying: BTreeMap<String, f64>,
+    keys: FastMap<String, BaseKey>,
+    sector_gross: FastMap<String, Decimal>,
     /// Cost of open orders that may still fill (buying power they hold).
     pub open_order_cost: Decimal,
     /// Open orders without any price to value them.
@@ -139,26 +149,47 @@ impl Baseline {
                 entry.pending += signed;
             }
         }
+        // Sums run in symbol order so that floating-point totals do not depend on hashing.
+        let mut by_key: BTreeMap<String, [KeyAgg; 2]> = BTreeMap::new();
+        let mut sector_gross: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut delta_by_underlying: BTreeMap<String, f64> = BTreeMap::new();
         for state in symbols.values() {
             let view = borrow(state);
             let c = view.contribution();
             base.gross += c.value.abs();
             base.net += c.value;
-            let agg = &mut base.by_key.entry(state.key.clone()).or_default()[slot(state.kind)];
+            let agg = &mut by_key.entry(state.key.clone()).or_default()[slot(state.kind)];
             agg.units += c.units;
             agg.notional += c.value.abs();
             if let Some(sector) = &state.sector {
-                *base.sector_gross.entry(sector.clone()).or_default() += c.value.abs();
+                *sector_gross.entry(sector.clone()).or_default() += c.value.abs();
             }
             if state.kind == AssetKind::Option {
                 base.greeks.add(c.greeks);
-                *base
-                    .delta_by_underlying
-                    .entry(state.key.clone())
-                    .or_default() += c.greeks.delta;
+                *delta_by_underlying.entry(state.key.clone()).or_default() += c.greeks.delta;
             }
         }
-        base.symbols = symbols;
+        let mut keys: FastMap<String, BaseKey> = sectors
+            .iter()
+            .map(|(key, sector)| {
+                (
+                    key.clone(),
+                    BaseKey {
+                        sector: Some(sector.clone()),
+                        ..BaseKey::default()
+                    },
+                )
+            })
+            .collect();
+        for (key, aggs) in by_key {
+            keys.entry(key).or_default().aggs = aggs;
+        }
+        for (key, delta) in delta_by_underlying {
+            keys.entry(key).or_default().delta = delta;
+        }
+        base.keys = keys;
+        base.sector_gross = sector_gross.into_iter().collect();
+        base.symbols = symbols.into_iter().collect();
         base
     }
 }
@@ -175,18 +206,45 @@ fn borrow(state: &BaseSymbol) -> SymbolState<'_> {
     }
 }
 
+/// A key touched by the plan: its baseline and what the plan's decisions changed.
+#[derive(Debug, Clone, Copy)]
+struct KeySlot<'a> {
+    tag: u64,
+    key: &'a str,
+    sector: Option<&'a str>,
+    base: [KeyAgg; 2],
+    diff: [KeyAgg; 2],
+    base_delta: f64,
+    delta_diff: f64,
+}
+
+/// A sector touched by the plan.
+#[derive(Debug, Clone, Copy)]
+struct SectorSlot<'a> {
+    tag: u64,
+    sector: &'a str,
+    base: Decimal,
+    diff: Decimal,
+}
+
 /// A working copy of the baseline: decisions change symbols, aggregates follow.
+///
+/// Only what the plan touches is copied, into small vectors searched linearly (a plan
+/// touches a few dozen symbols at most).
 #[derive(Debug, Clone)]
 pub struct Book<'a> {
     base: &'a Baseline,
-    overlay: BTreeMap<&'a str, SymbolState<'a>>,
+    overlay: Vec<(u64, &'a str, SymbolState<'a>)>,
+    keys: Vec<KeySlot<'a>>,
+    sectors: Vec<SectorSlot<'a>>,
     pub gross: Decimal,
     pub net: Decimal,
     pub greeks: GreekVec,
-    key_diff: BTreeMap<(&'a str, usize), KeyAgg>,
-    sector_diff: BTreeMap<&'a str, Decimal>,
-    delta_diff: BTreeMap<&'a str, f64>,
 }
+
+/// Index of a key in the book, from [`Book::key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyId(usize);
 
 impl<'a> Book<'a> {
     /// A fresh working copy.
@@ -194,23 +252,23 @@ impl<'a> Book<'a> {
     pub fn new(base: &'a Baseline) -> Self {
         Self {
             base,
-            overlay: BTreeMap::new(),
+            overlay: Vec::with_capacity(32),
+            keys: Vec::with_capacity(32),
+            sectors: Vec::with_capacity(8),
             gross: base.gross,
             net: base.net,
             greeks: base.greeks,
-            key_diff: BTreeMap::new(),
-            sector_diff: BTreeMap::new(),
-            delta_diff: BTreeMap::new(),
         }
     }
 
     /// The symbol's current state, if the book knows it.
     #[must_use]
     pub fn symbol(&self, symbol: &str) -> Option<SymbolState<'a>> {
-        self.overlay
-            .get(symbol)
-            .copied()
-            .or_else(|| self.base.symbols.get(symbol).map(borrow))
+        let t = tag(symbol);
+        match self.overlay.iter().find(|(o, s, _)| *o == t && *s == symbol) {
+            Some((_, _, state)) => Some(*state),
+            None => self.base.symbols.get(symbol).map(borrow),
+        }
     }
 
     /// Signed quantity held of a symbol.
@@ -219,19 +277,40 @@ impl<'a> Book<'a> {
         self.symbol(symbol).map_or(Decimal::ZERO, |s| s.held)
     }
 
+    /// The book's slot for a key (symbol or underlying), added on first use.
+    pub fn key(&mut self, key: &'a str) -> KeyId {
+        let t = tag(key);
+        if let Some(index) = self.keys.iter().position(|s| s.tag == t && s.key == key) {
+            return KeyId(index);
+        }
+        let base: &'a Baseline = self.base;
+        let (aggs, delta, sector) = base.keys.get(key).map_or(
+            ([KeyAgg::default(); 2], 0.0, None),
+            |k| (k.aggs, k.delta, k.sector.as_deref()),
+        );
+        self.keys.push(KeySlot {
+            tag: t,
+            key,
+            sector,
+            base: aggs,
+            diff: [KeyAgg::default(); 2],
+            base_delta: delta,
+            delta_diff: 0.0,
+        });
+        KeyId(self.keys.len() - 1)
+    }
+
+    /// The key's sector under the policy.
+    #[must_use]
+    pub fn key_sector(&self, id: KeyId) -> Option<&'a str> {
+        self.keys[id.0].sector
+    }
+
     /// Units and notional of a key's instruments of one kind.
     #[must_use]
-    pub fn key_agg(&self, key: &str, kind: AssetKind) -> KeyAgg {
-        let base = self
-            .base
-            .by_key
-            .get(key)
-            .map_or_else(KeyAgg::default, |aggs| aggs[slot(kind)]);
-        let diff = self
-            .key_diff
-            .get(&(key, slot(kind)))
-            .copied()
-            .unwrap_or_default();
+    pub fn key_agg(&self, id: KeyId, kind: AssetKind) -> KeyAgg {
+        let entry = &self.keys[id.0];
+        let (base, diff) = (entry.base[slot(kind)], entry.diff[slot(kind)]);
         KeyAgg {
             units: base.units + diff.units,
             notional: base.notional + diff.notional,
@@ -241,23 +320,18 @@ impl<'a> Book<'a> {
     /// Gross exposure of a sector.
     #[must_use]
     pub fn sector_gross(&self, sector: &str) -> Decimal {
-        self.base
-            .sector_gross
-            .get(sector)
-            .copied()
-            .unwrap_or_default()
-            + self.sector_diff.get(sector).copied().unwrap_or_default()
+        let t = tag(sector);
+        match self.sectors.iter().find(|s| s.tag == t && s.sector == sector) {
+            Some(slot) => slot.base + slot.diff,
+            None => self.base.sector_gross.get(sector).copied().unwrap_or_default() + Decimal::ZERO,
+        }
     }
 
     /// Options delta of an underlying.
     #[must_use]
-    pub fn delta_of(&self, underlying: &str) -> f64 {
-        self.base
-            .delta_by_underlying
-            .get(underlying)
-            .copied()
-            .unwrap_or_default()
-            + self.delta_diff.get(underlying).copied().unwrap_or_default()
+    pub fn delta_of(&self, id: KeyId) -> f64 {
+        let entry = &self.keys[id.0];
+        entry.base_delta + entry.delta_diff
     }
 
     /// Adds `delta_qty` to a symbol; `fresh` describes a symbol the book does not know yet,
@@ -279,21 +353,35 @@ impl<'a> Book<'a> {
         let after = next.contribution();
         self.gross += after.value.abs() - before.value.abs();
         self.net += after.value - before.value;
-        let agg = self
-            .key_diff
-            .entry((next.key, slot(next.kind)))
-            .or_default();
+        let id = self.key(next.key);
+        let agg = &mut self.keys[id.0].diff[slot(next.kind)];
         agg.units += after.units - before.units;
         agg.notional += after.value.abs() - before.value.abs();
         if let Some(sector) = next.sector {
-            *self.sector_diff.entry(sector).or_default() += after.value.abs() - before.value.abs();
+            let change = after.value.abs() - before.value.abs();
+            let t = tag(sector);
+            match self.sectors.iter_mut().find(|s| s.tag == t && s.sector == sector) {
+                Some(slot) => slot.diff += change,
+                None => {
+                    let base = self.base.sector_gross.get(sector).copied().unwrap_or_default();
+                    self.sectors.push(SectorSlot {
+                        tag: t,
+                        sector,
+                        base,
+                        diff: Decimal::ZERO + change,
+                    });
+                }
+            }
         }
         if next.kind == AssetKind::Option {
             self.greeks.add(after.greeks);
             self.greeks.add(before.greeks.scaled(-1.0));
-            *self.delta_diff.entry(next.key).or_default() +=
-                after.greeks.delta - before.greeks.delta;
+            self.keys[id.0].delta_diff += after.greeks.delta - before.greeks.delta;
         }
-        self.overlay.insert(symbol, next);
+        let t = tag(symbol);
+        match self.overlay.iter_mut().find(|(o, s, _)| *o == t && *s == symbol) {
+            Some((_, _, state)) => *state = next,
+            None => self.overlay.push((t, symbol, next)),
+        }
     }
 }

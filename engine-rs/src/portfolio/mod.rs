@@ -6,7 +6,7 @@ mod greeks;
 mod model;
 mod parse;
 
-pub use book::{Baseline, Book, Contribution, KeyAgg, SymbolState};
+pub use book::{Baseline, Book, Contribution, KeyAgg, KeyId, SymbolState};
 pub use exposure::{Exposure, exposure};
 pub use greeks::GreekVec;
 pub use model::{Account, AssetKind, Contract, Holding, OPTION_MULTIPLIER, OpenOrder, Portfolio};

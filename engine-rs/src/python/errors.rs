@@ -8,7 +8,7 @@ use crate::options::OptionMathError as CoreOptionMathError;
 use crate::order::OrderError;
 use crate::plan::PlanError;
 use crate::portfolio::PortfolioError;
-use crate::risk::PolicyError;
+use crate::risk::{CheckError, PolicyError};
 
 pyo3::create_exception!(
     cream._engine,
@@ -102,6 +102,15 @@ impl From<CoreDecodeError> for PyErr {
 impl From<PlanError> for PyErr {
     fn from(err: PlanError) -> Self {
         InvalidPlanError::new_err((err.code.to_owned(), err.message, err.decision_id))
+    }
+}
+
+impl From<CheckError> for PyErr {
+    fn from(err: CheckError) -> Self {
+        match err {
+            CheckError::Decode(err) => err.into(),
+            CheckError::Plan(err) => err.into(),
+        }
     }
 }
 

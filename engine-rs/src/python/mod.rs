@@ -19,5 +19,6 @@ fn engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::evaluate_stops, m)?)?;
     m.add_function(wrap_pyfunction!(functions::bs_price_greeks, m)?)?;
     m.add_function(wrap_pyfunction!(functions::implied_vol, m)?)?;
+    m.add_function(wrap_pyfunction!(risk::request_instruments, m)?)?;
     Ok(())
 }

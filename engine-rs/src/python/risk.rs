@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use prost::Message;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -10,7 +9,7 @@ use crate::decimal::fmt;
 use crate::error::decode;
 use crate::pb;
 use crate::portfolio::Portfolio;
-use crate::risk::{Policy, RiskCore};
+use crate::risk::{self, Policy, RiskCore};
 
 fn policy_from(bytes: &[u8]) -> PyResult<Policy> {
     let raw: pb::RiskPolicy = decode("RiskPolicy", bytes)?;
@@ -60,10 +59,20 @@ impl PyRiskCore {
         plan: &[u8],
         market: &[u8],
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let plan: pb::DecisionPlan = decode("DecisionPlan", plan)?;
-        let market: pb::MarketState = decode("MarketState", market)?;
-        let response = self.core.check(&plan, &market)?;
-        Ok(PyBytes::new(py, &response.encode_to_vec()))
+        let response = self.core.check_serialized(plan, market)?;
+        Ok(PyBytes::new(py, &response))
+    }
+
+    /// Checks the plan of a `CheckConstraintsRequest` against a `MarketState`; returns a
+    /// `CheckConstraintsResponse`. A request without a plan raises `MISSING_PLAN`.
+    fn check_request<'py>(
+        &self,
+        py: Python<'py>,
+        request: &[u8],
+        market: &[u8],
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let response = self.core.check_request(request, market)?;
+        Ok(PyBytes::new(py, &response))
     }
 
     /// The `TradingState` enum value: the account's state combined with the breakers.
@@ -121,4 +130,12 @@ impl PyExposure {
             self.theta
         )
     }
+}
+
+/// (environment, sorted unique symbols and underlyings, sorted unique OCC symbols) of a
+/// `CheckConstraintsRequest`: the quotes its check needs.
+#[pyfunction]
+pub fn request_instruments(request: &[u8]) -> PyResult<(i32, Vec<String>, Vec<String>)> {
+    let found = risk::request_instruments(request)?;
+    Ok((found.environment, found.symbols, found.occ_symbols))
 }

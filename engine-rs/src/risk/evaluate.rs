@@ -1,7 +1,5 @@
 //! The cumulative evaluation of a plan: decisions applied in order to a working book.
 
-use std::collections::BTreeSet;
-
 use rust_decimal::Decimal;
 
 use super::core::RiskCore;
@@ -9,16 +7,20 @@ use super::market::MarketIndex;
 use super::pricing::{Priced, per_unit, price};
 use super::violation::Violations;
 use crate::decimal::{fmt, money};
+use crate::lookup::SeenSet;
 use crate::pb::{self, TradingState};
 use crate::plan::{Action, Decision, Direction, Instrument, Plan, Side, SizeUnit, TradeDecision};
-use crate::portfolio::{AssetKind, Book, GreekVec, SymbolState};
+use crate::portfolio::{AssetKind, Book, GreekVec, KeyId, SymbolState};
+use crate::wire::MarketView;
 
 /// One order-producing decision being checked.
 pub(super) struct Ctx<'a> {
     pub id: &'a str,
     pub action: Action,
-    pub trade: &'a TradeDecision,
+    pub trade: &'a TradeDecision<'a>,
     pub key: &'a str,
+    /// The key's slot in the working book.
+    pub slot: KeyId,
     pub side: Side,
     pub opening: bool,
     /// Signed position in the decision's units before it (spread units for options).
@@ -43,19 +45,19 @@ pub(super) struct Run<'a> {
     pub book: Book<'a>,
     pub violations: Violations,
     pub state: TradingState,
-    pub state_reason: String,
+    pub state_reason: &'a str,
     /// Buying power consumed by the plan's opening orders so far.
     pub bp_used: Decimal,
-    seen_keys: BTreeSet<&'a str>,
+    seen_keys: SeenSet<'a>,
 }
 
 /// Checks a validated plan against the core's policy and portfolio.
-pub(super) fn evaluate(
-    core: &RiskCore,
-    plan: &Plan,
-    market: &pb::MarketState,
+pub(super) fn evaluate<'a>(
+    core: &'a RiskCore,
+    plan: &'a Plan<'a>,
+    market: &'a MarketView<'a>,
 ) -> pb::CheckConstraintsResponse {
-    let verdict = core.trading_verdict();
+    let verdict = core.verdict();
     let mut run = Run {
         core,
         market: MarketIndex::new(
@@ -66,15 +68,15 @@ pub(super) fn evaluate(
         book: Book::new(core.baseline()),
         violations: Violations::default(),
         state: verdict.state,
-        state_reason: verdict.reason,
+        state_reason: &verdict.reason,
         bp_used: Decimal::ZERO,
-        seen_keys: BTreeSet::new(),
+        seen_keys: SeenSet::with_capacity(plan.decisions.len()),
     };
     let mut decisions = Vec::with_capacity(plan.decisions.len());
     for decision in &plan.decisions {
         let before = run.violations.len();
         let mut check = pb::DecisionCheck {
-            decision_id: decision.id.clone(),
+            decision_id: decision.id.to_owned(),
             ..Default::default()
         };
         if let Some(trade) = &decision.trade {
@@ -92,12 +94,12 @@ pub(super) fn evaluate(
     }
 }
 
-fn units_of(book: &Book<'_>, trade: &TradeDecision) -> Decimal {
+fn units_of(book: &Book<'_>, trade: &TradeDecision<'_>) -> Decimal {
     match &trade.instrument {
         Instrument::Equity { symbol } => book.held(symbol),
         Instrument::Option { legs, .. } => legs.first().map_or(Decimal::ZERO, |first| {
             let per_unit = first.side.sign() * Decimal::from(first.ratio);
-            (book.held(&first.occ_symbol) / per_unit).trunc()
+            (book.held(first.occ_symbol) / per_unit).trunc()
         }),
     }
 }
@@ -105,11 +107,11 @@ fn units_of(book: &Book<'_>, trade: &TradeDecision) -> Decimal {
 impl<'a> Run<'a> {
     fn decision(
         &mut self,
-        decision: &'a Decision,
-        trade: &'a TradeDecision,
+        decision: &'a Decision<'a>,
+        trade: &'a TradeDecision<'a>,
         check: &mut pb::DecisionCheck,
     ) {
-        let id = decision.id.as_str();
+        let id = decision.id;
         let key = trade.instrument.key();
         let opening = matches!(
             decision.action,
@@ -180,11 +182,13 @@ impl<'a> Run<'a> {
             );
             qty = position.abs();
         }
+        let slot = self.book.key(key);
         let ctx = Ctx {
             id,
             action: decision.action,
             trade,
             key,
+            slot,
             side,
             opening,
             position,
@@ -208,8 +212,13 @@ impl<'a> Run<'a> {
 
     /// `CONFLICTING_DECISIONS`, `TRADING_HALTED`/`REDUCING` and `MISSING_ACCOUNT`; the equity when
     /// the decision can be checked further.
-    fn gate(&mut self, decision: &'a Decision, key: &'a str, opening: bool) -> Option<Decimal> {
-        let id = decision.id.as_str();
+    fn gate(
+        &mut self,
+        decision: &'a Decision<'a>,
+        key: &'a str,
+        opening: bool,
+    ) -> Option<Decimal> {
+        let id = decision.id;
         if !self.seen_keys.insert(key) {
             self.violations.push(
                 "CONFLICTING_DECISIONS",
@@ -223,7 +232,7 @@ impl<'a> Run<'a> {
                 "TRADING_HALTED",
                 id,
                 format!("decision {id}: trading is halted ({})", self.state_reason),
-                &[("reason", self.state_reason.clone())],
+                &[("reason", self.state_reason.to_owned())],
             ),
             TradingState::Reducing if opening => self.violations.push(
                 "TRADING_REDUCING",
@@ -233,7 +242,7 @@ impl<'a> Run<'a> {
                     self.state_reason,
                     decision.action.name()
                 ),
-                &[("reason", self.state_reason.clone())],
+                &[("reason", self.state_reason.to_owned())],
             ),
             _ => {}
         }
@@ -259,10 +268,10 @@ impl<'a> Run<'a> {
     /// REDUCE or CLOSE has no position in its direction.
     fn side_and_position(
         &mut self,
-        decision: &'a Decision,
-        trade: &'a TradeDecision,
+        decision: &'a Decision<'a>,
+        trade: &'a TradeDecision<'a>,
     ) -> Option<(Side, Decimal)> {
-        let id = decision.id.as_str();
+        let id = decision.id;
         let key = trade.instrument.key();
         let position = units_of(&self.book, trade);
         let side = match (decision.action, trade.direction) {
@@ -301,7 +310,7 @@ impl<'a> Run<'a> {
 
     /// Applies the decision's order to the working book.
     fn apply(&mut self, ctx: &Ctx<'a>) {
-        let sector = self.core.policy_sector(ctx.key);
+        let sector = self.book.key_sector(ctx.slot);
         match &ctx.trade.instrument {
             Instrument::Equity { symbol } => {
                 let fresh = SymbolState {

@@ -25,14 +25,14 @@ fn ratio_text(value: Decimal) -> String {
 impl Run<'_> {
     pub(super) fn snapshot(&self, ctx: &Ctx<'_>) -> Snapshot {
         Snapshot {
-            key: self.book.key_agg(ctx.key, ctx.priced.kind),
+            key: self.book.key_agg(ctx.slot, ctx.priced.kind),
             gross: self.book.gross,
             net: self.book.net,
             greeks: self.book.greeks,
-            delta: self.book.delta_of(ctx.key),
+            delta: self.book.delta_of(ctx.slot),
             sector: self
-                .core
-                .policy_sector(ctx.key)
+                .book
+                .key_sector(ctx.slot)
                 .map_or(Decimal::ZERO, |s| self.book.sector_gross(s)),
         }
     }
@@ -47,7 +47,7 @@ impl Run<'_> {
     }
 
     fn instrument_limits(&mut self, ctx: &Ctx<'_>, before: &Snapshot) {
-        let after = self.book.key_agg(ctx.key, ctx.priced.kind);
+        let after = self.book.key_agg(ctx.slot, ctx.priced.kind);
         if after.units <= before.key.units && after.notional <= before.key.notional {
             return;
         }
@@ -78,7 +78,7 @@ impl Run<'_> {
                 ],
             );
         }
-        if after.notional > policy.max_equity_pct * ctx.equity {
+        if after.notional > self.core.caps().equity_pct {
             let pct = after.notional / ctx.equity;
             self.violations.push(
                 "MAX_EQUITY_PCT_EXCEEDED",
@@ -131,7 +131,7 @@ impl Run<'_> {
                 ],
             );
         }
-        if gross > policy.max_leverage * ctx.equity && gross > before.gross {
+        if gross > self.core.caps().leverage && gross > before.gross {
             let leverage = gross / ctx.equity;
             self.violations.push(
                 "MAX_LEVERAGE_EXCEEDED",
@@ -162,7 +162,7 @@ impl Run<'_> {
             return;
         }
         let after = self.book.greeks;
-        let delta = self.book.delta_of(ctx.key);
+        let delta = self.book.delta_of(ctx.slot);
         let mut check = |code: &str, name: &str, value: f64, was: f64, limit: f64| {
             if value.abs() > limit && value.abs() > was.abs() {
                 self.violations.push(
@@ -228,7 +228,7 @@ impl Run<'_> {
     fn sector_limits(&mut self, ctx: &Ctx<'_>, before: &Snapshot) {
         let policy = self.core.policy();
         let id = ctx.id;
-        let Some(sector) = self.core.policy_sector(ctx.key) else {
+        let Some(sector) = self.book.key_sector(ctx.slot) else {
             if ctx.opening && !policy.allow_unknown_sector {
                 self.violations.push(
                     "UNKNOWN_SECTOR",
@@ -240,7 +240,7 @@ impl Run<'_> {
             return;
         };
         let after = self.book.sector_gross(sector);
-        if after > policy.max_sector_pct * ctx.equity && after > before.sector {
+        if after > self.core.caps().sector && after > before.sector {
             let pct = after / ctx.equity;
             self.violations.push(
                 "MAX_SECTOR_PCT_EXCEEDED",

@@ -1,11 +1,9 @@
 //! The market a check prices at: quotes by symbol, validated for freshness and sanity.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 
 use crate::decimal::{self, fmt};
-use crate::pb;
+use crate::wire::{MarketView, OptionQuoteView, QuoteView};
 
 /// A usable two-sided quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,11 +12,20 @@ pub struct Px {
     pub ask: Decimal,
 }
 
+/// One half, to take a mid without a decimal division.
+const HALF: Decimal = Decimal::from_parts(5, 0, 0, false, 1);
+
 impl Px {
     /// (bid + ask) / 2.
     #[must_use]
     pub fn mid(self) -> Decimal {
-        (self.bid + self.ask) / Decimal::TWO
+        let sum = self.bid + self.ask;
+        // x * 0.5 is exact, like x / 2, while the product keeps a spare digit of scale.
+        if sum.scale() < 27 {
+            sum * HALF
+        } else {
+            sum / Decimal::TWO
+        }
     }
 }
 
@@ -30,55 +37,66 @@ pub struct QuoteProblem {
     pub message: String,
 }
 
-/// Quotes of one check, by symbol.
+/// Quotes of one check, by symbol (the last entry wins when a symbol repeats).
 #[derive(Debug)]
 pub struct MarketIndex<'m> {
-    quotes: BTreeMap<&'m str, &'m pb::Quote>,
-    options: BTreeMap<&'m str, &'m pb::OptionQuote>,
-    unavailable: BTreeMap<&'m str, &'m pb::Unavailable>,
+    market: &'m MarketView<'m>,
+    /// (symbol, position in `market.quotes`), sorted.
+    quotes: Vec<(&'m str, usize)>,
+    /// (OCC symbol, position in `market.option_quotes`), sorted.
+    options: Vec<(&'m str, usize)>,
     /// The check's clock, seconds since the epoch.
     pub now: i64,
     max_age: i64,
 }
 
+/// The entry of the last occurrence of `symbol` in a sorted (symbol, position) index.
+fn find<'m>(index: &[(&'m str, usize)], symbol: &str) -> Option<usize> {
+    let end = index.partition_point(|(s, _)| *s <= symbol);
+    let (s, position) = *index.get(end.checked_sub(1)?)?;
+    (s == symbol).then_some(position)
+}
+
 impl<'m> MarketIndex<'m> {
     /// Indexes a market; `fallback_now` is used when the market has no clock.
     #[must_use]
-    pub fn new(market: &'m pb::MarketState, fallback_now: i64, max_age: i64) -> Self {
+    pub fn new(market: &'m MarketView<'m>, fallback_now: i64, max_age: i64) -> Self {
+        let mut quotes: Vec<(&'m str, usize)> = market
+            .quotes
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.symbol, i))
+            .collect();
+        quotes.sort_unstable();
+        let mut options: Vec<(&'m str, usize)> = market
+            .option_quotes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, q)| {
+                let symbol = q.contract.map(|c| c.occ_symbol).filter(|s| !s.is_empty());
+                symbol.or_else(|| q.quote.map(|q| q.symbol)).map(|s| (s, i))
+            })
+            .collect();
+        options.sort_unstable();
         Self {
-            quotes: market
-                .quotes
-                .iter()
-                .map(|q| (q.symbol.as_str(), q))
-                .collect(),
-            options: market
-                .option_quotes
-                .iter()
-                .filter_map(|q| {
-                    let symbol = q
-                        .contract
-                        .as_ref()
-                        .map(|c| c.occ_symbol.as_str())
-                        .filter(|s| !s.is_empty());
-                    symbol
-                        .or_else(|| q.quote.as_ref().map(|q| q.symbol.as_str()))
-                        .map(|s| (s, q))
-                })
-                .collect(),
-            unavailable: market
-                .unavailable
-                .iter()
-                .map(|u| (u.symbol.as_str(), u))
-                .collect(),
+            market,
+            quotes,
+            options,
             now: market.now.map_or(fallback_now, |ts| ts.seconds),
             max_age,
         }
     }
 
     fn missing(&self, symbol: &str, default_code: &str) -> QuoteProblem {
-        match self.unavailable.get(symbol) {
+        let unavailable = self
+            .market
+            .unavailable
+            .iter()
+            .rev()
+            .find(|u| u.symbol == symbol);
+        match unavailable {
             Some(u) if !u.reason_code.is_empty() => QuoteProblem {
-                code: u.reason_code.clone(),
+                code: u.reason_code.to_owned(),
                 symbol: symbol.to_owned(),
                 message: format!("no quote for {symbol}: {} {}", u.reason_code, u.message)
                     .trim_end()
@@ -92,13 +110,13 @@ impl<'m> MarketIndex<'m> {
         }
     }
 
-    fn check(&self, symbol: &str, quote: &pb::Quote) -> Result<Px, QuoteProblem> {
+    fn check(&self, symbol: &str, quote: &QuoteView<'_>) -> Result<Px, QuoteProblem> {
         let problem = |code: &str, message: String| QuoteProblem {
             code: code.to_owned(),
             symbol: symbol.to_owned(),
             message,
         };
-        let (Ok(bid), Ok(ask)) = (decimal::parse(&quote.bid), decimal::parse(&quote.ask)) else {
+        let (Ok(bid), Ok(ask)) = (decimal::parse(quote.bid), decimal::parse(quote.ask)) else {
             return Err(problem(
                 "INVALID_QUOTE",
                 format!(
@@ -139,22 +157,19 @@ impl<'m> MarketIndex<'m> {
     /// # Errors
     /// The feed's reason code, `QUOTE_UNAVAILABLE`, `INVALID_QUOTE` or `STALE_QUOTE`.
     pub fn quote(&self, symbol: &str) -> Result<Px, QuoteProblem> {
-        let quote = self
-            .quotes
-            .get(symbol)
-            .ok_or_else(|| self.missing(symbol, "QUOTE_UNAVAILABLE"))?;
-        self.check(symbol, quote)
+        let position =
+            find(&self.quotes, symbol).ok_or_else(|| self.missing(symbol, "QUOTE_UNAVAILABLE"))?;
+        self.check(symbol, &self.market.quotes[position])
     }
 
     /// A fresh, sane option quote and the chain's entry (Greeks, IV).
     ///
     /// # Errors
     /// The feed's reason code, `OPTION_QUOTE_UNAVAILABLE`, `INVALID_QUOTE` or `STALE_QUOTE`.
-    pub fn option(&self, occ: &str) -> Result<(Px, &'m pb::OptionQuote), QuoteProblem> {
-        let entry = self
-            .options
-            .get(occ)
+    pub fn option(&self, occ: &str) -> Result<(Px, &'m OptionQuoteView<'m>), QuoteProblem> {
+        let position = find(&self.options, occ)
             .ok_or_else(|| self.missing(occ, "OPTION_QUOTE_UNAVAILABLE"))?;
+        let entry = &self.market.option_quotes[position];
         let quote = entry
             .quote
             .as_ref()

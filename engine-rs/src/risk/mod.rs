@@ -6,9 +6,11 @@ mod limit_checks;
 pub mod market;
 pub mod policy;
 pub mod pricing;
+mod serialized;
 mod trade_checks;
 pub mod trading_state;
 mod violation;
 
 pub use core::RiskCore;
+pub use serialized::{CheckError, RequestInstruments, request_instruments};
 pub use policy::{Policy, PolicyError};

@@ -6,7 +6,7 @@ use super::market::{MarketIndex, QuoteProblem};
 use super::policy::Policy;
 use crate::decimal::{from_f64, to_f64};
 use crate::options::{Contract, price_greeks};
-use crate::pb;
+use crate::wire::OptionQuoteView;
 use crate::plan::{Instrument, Leg, OptionKind, OrderKind, OrderSpec, Side, TradeDecision};
 use crate::portfolio::{AssetKind, GreekVec};
 
@@ -54,13 +54,15 @@ pub struct Priced<'a> {
 /// # Errors
 /// The first quote problem met (missing, stale or insane quote).
 pub fn price<'a>(
-    trade: &'a TradeDecision,
+    trade: &TradeDecision<'a>,
     side: Side,
     market: &MarketIndex<'_>,
     policy: &Policy,
 ) -> Result<Priced<'a>, QuoteProblem> {
     match &trade.instrument {
-        Instrument::Equity { symbol } => price_equity(symbol, trade.order, side, market, policy),
+        Instrument::Equity { symbol } => {
+            price_equity(symbol, trade.order, side, market, policy)
+        }
         Instrument::Option { underlying, legs } => {
             price_option(underlying, legs, trade.order, side, market, policy)
         }
@@ -76,6 +78,7 @@ fn price_equity<'a>(
 ) -> Result<Priced<'a>, QuoteProblem> {
     let buffer = policy.market_order_buffer_pct;
     let px = market.quote(symbol)?;
+    let mid = px.mid();
     let price = match (order.kind, side, order.limit_price) {
         (OrderKind::Limit | OrderKind::StopLimit, _, Some(limit)) => limit,
         (OrderKind::Stop, Side::Buy, _) => {
@@ -91,8 +94,8 @@ fn price_equity<'a>(
         kind: AssetKind::Equity,
         paid: side.sign() * price,
         reference_price: price,
-        mid_paid: side.sign() * px.mid(),
-        gross_mid: px.mid(),
+        mid_paid: side.sign() * mid,
+        gross_mid: mid,
         limit_paid: order.limit_price.map(|limit| side.sign() * limit),
         entry: price,
         legs: Vec::new(),
@@ -101,8 +104,13 @@ fn price_equity<'a>(
 }
 
 /// Per-contract Greeks from the chain, else Black-Scholes from the chain's implied volatility.
-fn leg_greeks(leg: &Leg, chain: &pb::OptionQuote, spot: Decimal, now: i64) -> Option<GreekVec> {
-    if let Some(greeks) = chain.greeks.as_ref().map(GreekVec::from_wire) {
+fn leg_greeks(
+    leg: &Leg<'_>,
+    chain: &OptionQuoteView<'_>,
+    spot: Decimal,
+    now: i64,
+) -> Option<GreekVec> {
+    if let Some(greeks) = chain.greeks {
         return greeks.is_finite().then_some(greeks);
     }
     if chain.implied_volatility <= 0.0 {
@@ -133,7 +141,7 @@ fn leg_greeks(leg: &Leg, chain: &pb::OptionQuote, spot: Decimal, now: i64) -> Op
 
 fn price_option<'a>(
     underlying: &str,
-    legs: &'a [Leg],
+    legs: &[Leg<'a>],
     order: OrderSpec,
     side: Side,
     market: &MarketIndex<'_>,
@@ -153,7 +161,7 @@ fn price_option<'a>(
     };
     let mut gross = Decimal::ZERO;
     for leg in legs {
-        let (px, chain) = market.option(&leg.occ_symbol)?;
+        let (px, chain) = market.option(leg.occ_symbol)?;
         let leg_side = if side == Side::Buy {
             leg.side
         } else {
@@ -167,19 +175,20 @@ fn price_option<'a>(
         };
         priced.paid += leg_side.sign() * ratio * conservative;
         gross += ratio * conservative;
-        priced.mid_paid += leg_side.sign() * ratio * px.mid();
-        priced.gross_mid += ratio * px.mid();
+        let mid = px.mid();
+        priced.mid_paid += leg_side.sign() * ratio * mid;
+        priced.gross_mid += ratio * mid;
         let greeks = leg_greeks(leg, chain, spot, market.now);
         if greeks.is_none() && priced.greeks_missing.is_none() {
-            priced.greeks_missing = Some(&leg.occ_symbol);
+            priced.greeks_missing = Some(leg.occ_symbol);
         }
         priced.legs.push(PricedLeg {
-            symbol: &leg.occ_symbol,
+            symbol: leg.occ_symbol,
             side: leg_side,
             ratio,
             kind: leg.kind,
             strike: leg.strike,
-            mid: px.mid(),
+            mid,
             greeks,
         });
     }

@@ -133,7 +133,7 @@ impl Run<'_> {
     pub(super) fn risk_per_trade_and_buying_power(&mut self, ctx: &Ctx<'_>) {
         let id = ctx.id;
         let policy = self.core.policy();
-        let limit = policy.max_risk_per_trade_pct * ctx.equity;
+        let limit = self.core.caps().risk_per_trade;
         let (risk, cost) = match ctx.priced.kind {
             AssetKind::Equity => {
                 let risk = ctx

@@ -137,10 +137,6 @@ impl<'a> Reader<'a> {
         Ok(self.scalar(wire)? as i64)
     }
 
-    pub(super) fn bool(&mut self, wire: Wire) -> Result<bool, Malformed> {
-        Ok(self.scalar(wire)? != 0)
-    }
-
     pub(super) fn double(&mut self, wire: Wire) -> Result<f64, Malformed> {
         if wire != Wire::Fixed64 {
             return Err(Malformed);

@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cream.memory import CaseDecision, CaseMemory, EmbeddingError, GeminiEmbedder, gemini_embedder
-from cream.memory import situation_vector
+from cream.memory import (
+    CaseAction,
+    CaseDecision,
+    CaseDirection,
+    CaseMemory,
+    EmbeddingError,
+    GeminiEmbedder,
+    gemini_embedder,
+    situation_vector,
+)
 from tests.cream.memory.builders import close_time, random_walk
 from tests.fakes.gemini import API_KEY, text_embedding
 from tests.fakes.http_server import Reply
@@ -52,7 +60,9 @@ async def test_with_a_key_the_case_stores_the_rationale_embedding(db, clock, gem
     case = await memory.record(
         decision_id="d1",
         situation=situation_vector(bars, close_time(bars, 150)),
-        decision=CaseDecision("BUY", "LONG", "momentum after earnings", 0.6, 5, 1.0),
+        decision=CaseDecision(
+            CaseAction.BUY, CaseDirection.LONG, "momentum after earnings", 0.6, 5, 1.0
+        ),
         config_version=1,
     )
     await embedder.close()
@@ -74,7 +84,7 @@ async def test_a_failed_embedding_keeps_the_case_and_says_why(db, clock, gemini)
     case = await memory.record(
         decision_id="d1",
         situation=situation_vector(bars, close_time(bars, 150)),
-        decision=CaseDecision("HOLD", "FLAT", "no edge", 0.5, 5),
+        decision=CaseDecision(CaseAction.HOLD, CaseDirection.FLAT, "no edge", 0.5, 5),
         config_version=1,
     )
     await embedder.close()

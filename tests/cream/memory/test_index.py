@@ -81,7 +81,7 @@ def test_asking_for_more_cases_than_stored_returns_all_of_them_best_first():
 
 
 def test_re_adding_a_case_id_replaces_its_vector_instead_of_duplicating_it():
-    index, ids, vectors, symbols, regimes, times = filled(100)
+    index, ids, vectors, symbols, regimes, _ = filled(100)
     index.add(ids[5], vectors[6], symbol=symbols[6], regime=regimes[6], decided_at_ns=5)
     assert len(index) == 100
     assert {case_id for case_id, _ in index.top_k(vectors[6], 2)} == {ids[5], ids[6]}

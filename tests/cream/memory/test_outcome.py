@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from cream.memory import CaseDecision, OutcomeNotReadyError, realized_outcome
+from cream.memory import (
+    CaseAction,
+    CaseDecision,
+    CaseDirection,
+    OutcomeNotReadyError,
+    realized_outcome,
+)
 from tests.cream.memory.builders import bars_from_closes, close_time
 
 CLOSES = [100.0, 101.0, 102.0, 104.0, 110.0, 103.0, 90.0]
 
 
 def decision(direction="LONG", horizon=3, quantity=10.0, entry=None):
-    action = "NO_TRADE" if direction == "FLAT" else "BUY"
-    return CaseDecision(action, direction, "why", 0.7, horizon, quantity, entry)
+    side = CaseDirection(direction)
+    action = CaseAction.NO_TRADE if side is CaseDirection.FLAT else CaseAction.BUY
+    return CaseDecision(action, side, "why", 0.7, horizon, quantity, entry)
 
 
 def test_a_long_gains_what_the_price_gained_times_quantity():

@@ -7,7 +7,9 @@ import pytest
 
 from cream.market.regime import Regime
 from cream.memory import (
+    CaseAction,
     CaseDecision,
+    CaseDirection,
     CaseMemory,
     CaseNotFoundError,
     InvalidCaseError,
@@ -20,7 +22,7 @@ BARS = {symbol: random_walk(symbol, 400, seed=i) for i, symbol in enumerate(("AA
 
 
 def buy(rationale="breakout above resistance on volume", horizon=5):
-    return CaseDecision("BUY", "LONG", rationale, 0.7, horizon, quantity=10.0)
+    return CaseDecision(CaseAction.BUY, CaseDirection.LONG, rationale, 0.7, horizon, quantity=10.0)
 
 
 async def record(memory, case_id, symbol, bar_index, *, decision=None, regime=None):
