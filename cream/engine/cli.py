@@ -40,7 +40,7 @@ async def _serve(listen: str) -> int:
     loop.add_signal_handler(signal.SIGHUP, reload)
     host = listen.rsplit(":", 1)[0]
     print(
-        f"cream engine: serving ExecutionService on {host}:{runtime.port} "
+        f"cream engine: serving ExecutionService and MarketDataService on {host}:{runtime.port} "
         f"({settings.cream_env.value}, simulator broker, synthetic feed, "
         f"db {settings.cream_db_url})",
         flush=True,

@@ -95,6 +95,13 @@ class RiskCore:
         """The same check on already serialized messages (the gRPC hot path)."""
         return _call(lambda: self._core.check(plan, market))
 
+    def check_request_bytes(self, request: bytes, market: bytes) -> bytes:
+        """Check the plan of a serialized CheckConstraintsRequest; serialized response out.
+
+        A request without a plan raises InvalidArgumentError with code ``MISSING_PLAN``.
+        """
+        return _call(lambda: self._core.check_request(request, market))
+
     def trading_state(self) -> common.TradingState.ValueType:
         """ACTIVE, REDUCING or HALTED, from the account and the circuit breakers."""
         return common.TradingState.ValueType(self._core.trading_state())
@@ -133,6 +140,19 @@ class OrderBook:
 
     def __len__(self) -> int:
         return len(self._book)
+
+
+def request_instruments(
+    request: bytes,
+) -> tuple[common.Environment.ValueType, list[str], list[str]]:
+    """The environment, symbols/underlyings and OCC legs of a serialized CheckConstraintsRequest.
+
+    Symbols and OCC symbols are sorted and unique: the quotes the check will need. A request
+    without a plan gives ``(ENVIRONMENT_UNSPECIFIED, [], [])``; bytes that are not a request
+    raise InvalidArgumentError with code ``DECODE_ERROR``.
+    """
+    environment, symbols, occ_symbols = _call(lambda: _engine.request_instruments(request))
+    return common.Environment.ValueType(environment), symbols, occ_symbols
 
 
 @dataclass(frozen=True)

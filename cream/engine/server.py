@@ -21,7 +21,7 @@ from cream.engine.core import OrderBook, RiskCore
 from cream.engine.market_service import MarketDataServicer
 from cream.engine.policy import DEFAULT_SECTORS, DEFAULT_UNIVERSE, default_policy
 from cream.engine.service import ExecutionEngine
-from cream.engine.servicer import ExecutionServicer
+from cream.engine.servicer import ExecutionServicer, register_execution_service
 from cream.engine.stops import StopMonitor
 from cream.events.log import notifier_for
 from cream.events.wakeups import Notifier
@@ -33,7 +33,6 @@ from cream.storage.orders import OrderRepository
 from cream.v1 import common_pb2 as common
 from cream.v1 import (
     execution_pb2,
-    execution_pb2_grpc,
     market_snapshot_pb2,
     market_snapshot_pb2_grpc,
 )
@@ -167,7 +166,7 @@ async def start_engine(
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ]
     )
-    execution_pb2_grpc.add_ExecutionServiceServicer_to_server(ExecutionServicer(engine), server)
+    register_execution_service(ExecutionServicer(engine), server)
     market_snapshot_pb2_grpc.add_MarketDataServiceServicer_to_server(
         MarketDataServicer(feed, clock), server
     )

@@ -22,14 +22,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from cream.clock import Clock
 from cream.engine.broker.port import BrokerPort, BrokerRejectedError, BrokerUnavailableError
-from cream.engine.core import OrderBook, RiskCore
+from cream.engine.core import OrderBook, RiskCore, request_instruments
 from cream.engine.errors import (
     EngineError,
     FailedPreconditionError,
     InvalidArgumentError,
     NotFoundError,
 )
-from cream.engine.market_state import plan_market_state
+from cream.engine.market_state import market_state, plan_market_state
 from cream.engine.order_factory import build_order, derive_order_id
 from cream.market.feed import MarketFeed
 from cream.storage.errors import DuplicateClientOrderIdError
@@ -224,6 +224,18 @@ class ExecutionEngine:
         # always gets its precise code.
         response = self.core.check(plan, market)
         self._require_environment(plan.environment)
+        return response
+
+    async def check_constraints_bytes(self, request: bytes) -> bytes:
+        """The gRPC hot path: a serialized CheckConstraintsRequest in, the response's bytes out.
+
+        The plan is never materialised in Python: the core reads the instruments it needs
+        quotes for, and checks the request bytes directly.
+        """
+        environment, equities, options = request_instruments(request)
+        market = await market_state(self._feed, equities, options, self._clock.now())
+        response = self.core.check_request_bytes(request, market.SerializeToString())
+        self._require_environment(environment)
         return response
 
     # -- orders ------------------------------------------------------------------------

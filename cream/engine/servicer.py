@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf import message_factory
 
 from cream.engine.errors import EngineError, InternalError, InvalidArgumentError
 from cream.engine.grpc_errors import (
@@ -56,28 +57,38 @@ async def _guard(
 
 
 class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
-    """Maps each RPC onto the engine and every engine error onto one gRPC status."""
+    """Maps each RPC onto the engine and every engine error onto one gRPC status.
+
+    CheckConstraints, the hot path, is served on raw bytes by `check_constraints_raw`.
+    """
 
     def __init__(self, engine: ExecutionEngine) -> None:
         self._engine = engine
+
+    async def check_constraints_raw(
+        self, request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]
+    ) -> bytes:
+        """CheckConstraints on serialized messages (see `register_execution_service`)."""
+
+        async def run() -> bytes:
+            if len(request) > MAX_PLAN_BYTES:
+                raise InvalidArgumentError(
+                    f"the plan is {len(request)} bytes; the limit is {MAX_PLAN_BYTES}: "
+                    "split it into smaller plans",
+                    code="PLAN_TOO_LARGE",
+                )
+            return await self._engine.check_constraints_bytes(request)
+
+        return await _guard(context, run)
 
     async def CheckConstraints(  # noqa: N802 - gRPC method names are PascalCase
         self,
         request: ex.CheckConstraintsRequest,
         context: grpc.aio.ServicerContext[ex.CheckConstraintsRequest, ex.CheckConstraintsResponse],
     ) -> ex.CheckConstraintsResponse:
-        async def run() -> ex.CheckConstraintsResponse:
-            if not request.HasField("plan"):
-                raise InvalidArgumentError("the request has no plan", code="MISSING_PLAN")
-            if request.plan.ByteSize() > MAX_PLAN_BYTES:
-                raise InvalidArgumentError(
-                    f"the plan is {request.plan.ByteSize()} bytes; the limit is "
-                    f"{MAX_PLAN_BYTES}: split it into smaller plans",
-                    code="PLAN_TOO_LARGE",
-                )
-            return await self._engine.check_constraints(request.plan)
-
-        return await _guard(context, run)
+        """The typed form, for the generated registration; the server uses the raw one."""
+        raw = await self.check_constraints_raw(request.SerializeToString(), context)  # type: ignore[arg-type]
+        return ex.CheckConstraintsResponse.FromString(raw)
 
     async def SubmitOrder(  # noqa: N802
         self,
@@ -148,3 +159,34 @@ class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
             return response
 
         return await _guard(context, run)
+
+
+def register_execution_service(servicer: ExecutionServicer, server: grpc.aio.Server) -> None:
+    """Serve ExecutionService; CheckConstraints hands its request bytes straight to the core.
+
+    The other methods get the usual protobuf (de)serializers, taken from the service
+    descriptor so the table cannot drift from the contract.
+    """
+    service = ex.DESCRIPTOR.services_by_name["ExecutionService"]
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+    for method in service.methods:
+        if method.name == "CheckConstraints":
+            handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+                servicer.check_constraints_raw
+            )
+            continue
+        request_type = message_factory.GetMessageClass(method.input_type)
+        response_type = message_factory.GetMessageClass(method.output_type)
+        make = (
+            grpc.unary_stream_rpc_method_handler
+            if method.server_streaming
+            else grpc.unary_unary_rpc_method_handler
+        )
+        handlers[method.name] = make(
+            getattr(servicer, method.name),
+            request_deserializer=request_type.FromString,
+            response_serializer=response_type.SerializeToString,
+        )
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(service.full_name, handlers),)
+    )

@@ -75,39 +75,93 @@ pub fn parse_opt(text: &str) -> Result<Option<Decimal>, DecimalError> {
     }
 }
 
+/// A decimal formatted on the stack (the longest is a sign, 29 digits, a point and a zero).
+#[derive(Clone, Copy)]
+pub struct Text {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Text {
+    fn new() -> Self {
+        Self {
+            buf: [0; 40],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    /// The formatted number.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for Text {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        text.bytes().for_each(|byte| self.push(byte));
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The canonical wire form: no trailing zeros, no exponent, "0" for zero.
 #[must_use]
 pub fn fmt(value: Decimal) -> String {
+    fmt_text(value).as_str().to_owned()
+}
+
+/// [`fmt`] without allocating.
+#[must_use]
+pub fn fmt_text(value: Decimal) -> Text {
     let normalized = value.normalize();
+    let mut out = Text::new();
     if normalized.is_zero() {
-        "0".to_owned()
+        out.push(b'0');
     } else {
-        let mut out = String::with_capacity(24);
         write_plain(&mut out, normalized);
-        out
     }
+    out
 }
 
 /// A money amount for messages and context: two decimals.
 #[must_use]
 pub fn money(value: Decimal) -> String {
+    money_text(value).as_str().to_owned()
+}
+
+/// [`money`] without allocating.
+#[must_use]
+pub fn money_text(value: Decimal) -> Text {
+    use std::fmt::Write as _;
+    let mut out = Text::new();
     let mut rounded = value.round_dp(2);
-    if rounded.is_zero() && rounded.is_sign_negative() {
-        return format!("{rounded:.2}");
-    }
+    let negative_zero = rounded.is_zero() && rounded.is_sign_negative();
     rounded.rescale(2);
-    if rounded.scale() != 2 {
-        // Too many integer digits to carry two decimals: the formatter's own rounding.
-        return format!("{:.2}", value.round_dp(2));
+    if negative_zero || rounded.scale() != 2 {
+        // A negative zero, or too many integer digits to carry two decimals: the formatter.
+        let _ = write!(out, "{:.2}", value.round_dp(2));
+    } else {
+        write_plain(&mut out, rounded);
     }
-    let mut out = String::with_capacity(24);
-    write_plain(&mut out, rounded);
     out
 }
 
 /// Writes the digits of a decimal at its own scale, as `Display` does, without the
 /// formatting machinery (the check formats a few numbers per decision).
-fn write_plain(out: &mut String, value: Decimal) {
+fn write_plain(out: &mut Text, value: Decimal) {
     let mantissa = value.mantissa().unsigned_abs();
     let scale = value.scale() as usize;
     let mut buf = [0u8; 40];
@@ -137,17 +191,40 @@ fn write_plain(out: &mut String, value: Decimal) {
         len += 1;
     }
     if value.is_sign_negative() {
-        out.push('-');
+        out.push(b'-');
     }
     for (index, digit) in buf[..len].iter().enumerate().rev() {
         if index + 1 == scale {
-            out.push('.');
+            out.push(b'.');
         }
-        out.push(char::from(*digit));
+        out.push(*digit);
     }
-    if scale == len {
-        out.push('.');
+}
+
+/// `value <= 0`, without a decimal comparison.
+#[must_use]
+pub fn is_non_positive(value: Decimal) -> bool {
+    value.is_zero() || value.is_sign_negative()
+}
+
+/// `|value|` against a whole number up to 10^10, exactly, on the mantissa.
+#[must_use]
+pub fn cmp_abs_whole(value: Decimal, whole: u64) -> std::cmp::Ordering {
+    let scaled = 10u128
+        .checked_pow(value.scale())
+        .and_then(|pow| pow.checked_mul(u128::from(whole)));
+    match scaled {
+        Some(limit) => value.mantissa().unsigned_abs().cmp(&limit),
+        None => value.abs().cmp(&Decimal::from(whole)),
     }
+}
+
+/// True when the value has no fractional digits.
+#[must_use]
+pub fn is_whole(value: Decimal) -> bool {
+    10u128
+        .checked_pow(value.scale())
+        .is_some_and(|pow| value.mantissa().unsigned_abs().is_multiple_of(pow))
 }
 
 /// Converts to `f64` for the Greeks and Black-Scholes, which work in floating point.
@@ -223,6 +300,23 @@ mod tests {
             let expected = if normalized.is_zero() { "0".to_owned() } else { normalized.to_string() };
             proptest::prop_assert_eq!(fmt(value), expected);
             proptest::prop_assert_eq!(money(value), format!("{:.2}", value.round_dp(2)));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn mantissa_comparisons_match_decimal_ones(
+            mantissa in proptest::num::i64::ANY,
+            scale in 0u32..=28,
+            whole in 0u64..=10_000_000_000,
+        ) {
+            let value = Decimal::new(mantissa, scale);
+            proptest::prop_assert_eq!(is_non_positive(value), value <= Decimal::ZERO);
+            proptest::prop_assert_eq!(
+                cmp_abs_whole(value, whole),
+                value.abs().cmp(&Decimal::from(whole))
+            );
+            proptest::prop_assert_eq!(is_whole(value), value.fract() == Decimal::ZERO);
         }
     }
 

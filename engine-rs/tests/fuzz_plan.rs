@@ -1,5 +1,6 @@
 //! A stable-toolchain fuzz harness: random bytes and structurally random plans go through
-//! decode + validate + check, which must never panic.
+//! decode + validate + check, which must never panic; the zero-copy decoder of the hot path
+//! must agree with `prost` on every input it accepts.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod common;
@@ -8,7 +9,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use common::*;
 use cream_engine::error::decode;
 use cream_engine::pb;
-use cream_engine::risk::RiskCore;
+use cream_engine::risk::{RiskCore, request_instruments};
+use cream_engine::wire::{MarketView, PlanView, request_plan};
+use prost::Message;
 
 /// splitmix64: a tiny seeded generator, so every run fuzzes the same inputs.
 struct Rng(u64);
@@ -275,4 +278,145 @@ fn structurally_random_plans_never_panic_and_give_identical_answers_twice() {
         checked >= 1_000,
         "too few random plans got past validation: {checked}"
     );
+}
+
+/// Random edits of a valid encoding: flipped, dropped, inserted and truncated bytes.
+fn mutate(rng: &mut Rng, bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    for _ in 0..=rng.next() % 3 {
+        if out.is_empty() {
+            break;
+        }
+        let at = usize::try_from(rng.next()).unwrap() % out.len();
+        match rng.next() % 4 {
+            0 => out[at] ^= 1 << (rng.next() % 8),
+            1 => drop(out.remove(at)),
+            2 => out.insert(at, rng.bytes(1)[0]),
+            _ => out.truncate(at),
+        }
+    }
+    out
+}
+
+fn random_plan_bytes(rng: &mut Rng) -> Option<Vec<u8>> {
+    let raw = rng.bytes(256);
+    let arb = ArbPlan::arbitrary(&mut Unstructured::new(&raw)).ok()?;
+    Some(to_plan(&arb).encode_to_vec())
+}
+
+#[test]
+fn random_bytes_never_panic_the_request_entry_points() {
+    let (core, market) = fuzz_core();
+    let market = market.encode_to_vec();
+    let mut rng = Rng(3);
+    for _ in 0..20_000 {
+        let len = usize::try_from(rng.next() % 200).unwrap();
+        let bytes = rng.bytes(len);
+        let _ = request_instruments(&bytes);
+        let _ = core.check_request(&bytes, &market);
+        let _ = core.check_serialized(&bytes, &market);
+        let _ = core.check_serialized(&market, &bytes);
+    }
+}
+
+#[test]
+fn zero_copy_decoder_agrees_with_prost_on_valid_and_mutated_plans() {
+    let mut rng = Rng(4);
+    let (mut accepted, mut fast) = (0usize, 0usize);
+    for _ in 0..20_000 {
+        let Some(valid) = random_plan_bytes(&mut rng) else {
+            continue;
+        };
+        let request = pb::CheckConstraintsRequest {
+            plan: pb::DecisionPlan::decode(valid.as_slice()).ok(),
+        }
+        .encode_to_vec();
+        for bytes in [mutate(&mut rng, &valid), valid] {
+            let reference = pb::DecisionPlan::decode(bytes.as_slice());
+            accepted += usize::from(reference.is_ok());
+            if let Ok(view) = PlanView::decode(&bytes) {
+                fast += 1;
+                let reference = reference.expect("prost accepts what the fast decoder accepts");
+                assert_eq!(
+                    format!("{view:?}"),
+                    format!("{:?}", PlanView::from_pb(&reference))
+                );
+            }
+        }
+        let mutated = mutate(&mut rng, &request);
+        for bytes in [request, mutated] {
+            let reference = pb::CheckConstraintsRequest::decode(bytes.as_slice());
+            if let Ok(view) = request_plan(&bytes) {
+                let reference = reference.expect("prost accepts what the fast decoder accepts");
+                assert_eq!(
+                    format!("{view:?}"),
+                    format!("{:?}", reference.plan.as_ref().map(PlanView::from_pb))
+                );
+            }
+        }
+    }
+    assert!(fast * 10 >= accepted * 9, "fast path took {fast} of {accepted}");
+}
+
+#[test]
+fn zero_copy_decoder_agrees_with_prost_on_mutated_markets() {
+    let (_, market) = fuzz_core();
+    let mut rich = market.clone();
+    rich.unavailable.push(pb::Unavailable {
+        symbol: "XOM".into(),
+        reason_code: "HALTED".into(),
+        message: "halted".into(),
+    });
+    let valid = rich.encode_to_vec();
+    let mut rng = Rng(5);
+    for _ in 0..20_000 {
+        let bytes = mutate(&mut rng, &valid);
+        if let Ok(view) = MarketView::decode(&bytes) {
+            let reference = pb::MarketState::decode(bytes.as_slice())
+                .expect("prost accepts what the fast decoder accepts");
+            assert_eq!(
+                format!("{view:?}"),
+                format!("{:?}", MarketView::from_pb(&reference))
+            );
+        }
+    }
+    assert_eq!(
+        MarketView::decode(&valid).expect("a valid market"),
+        MarketView::from_pb(&rich)
+    );
+}
+
+#[test]
+fn serialized_check_answers_byte_for_byte_as_the_message_check() {
+    let (core, market) = fuzz_core();
+    let market_bytes = market.encode_to_vec();
+    let mut rng = Rng(6);
+    let mut checked = 0usize;
+    for _ in 0..10_000 {
+        let Some(valid) = random_plan_bytes(&mut rng) else {
+            continue;
+        };
+        for bytes in [mutate(&mut rng, &valid), valid] {
+            let fast = core.check_serialized(&bytes, &market_bytes);
+            let Ok(plan) = pb::DecisionPlan::decode(bytes.as_slice()) else {
+                assert!(fast.is_err());
+                continue;
+            };
+            let reference = core.check(&plan, &market);
+            match (fast, reference) {
+                (Ok(fast), Ok(reference)) => {
+                    checked += 1;
+                    assert_eq!(fast, reference.encode_to_vec());
+                }
+                (Err(fast), Err(reference)) => assert_eq!(fast.to_string(), reference.to_string()),
+                (fast, reference) => panic!("{fast:?} vs {reference:?}"),
+            }
+            let request = pb::CheckConstraintsRequest { plan: Some(plan) }.encode_to_vec();
+            assert_eq!(
+                core.check_request(&request, &market_bytes),
+                core.check_serialized(&bytes, &market_bytes)
+            );
+        }
+    }
+    assert!(checked >= 500, "too few plans got past validation: {checked}");
 }

@@ -8,16 +8,16 @@ use super::model::{
     Action, Decision, Direction, Instrument, OrderKind, OrderSpec, Size, SizeUnit, TradeDecision,
 };
 use crate::calendar::Date;
-use crate::decimal;
+use crate::decimal::{self, cmp_abs_whole};
 use crate::pb;
 use crate::wire::{DecisionView, OrderPlanView, SizeView};
 
 /// Largest share or contract count a decision may ask for.
-const MAX_UNITS: i64 = 10_000_000;
+const MAX_UNITS: u64 = 10_000_000;
 /// Largest dollar size a decision may ask for.
-const MAX_DOLLARS: i64 = 10_000_000_000;
+const MAX_DOLLARS: u64 = 10_000_000_000;
 /// Prices at or above this are absurd.
-pub(super) const MAX_PRICE: i64 = 10_000_000;
+pub(super) const MAX_PRICE: u64 = 10_000_000;
 
 pub(super) fn validate<'a>(
     raw: &DecisionView<'a>,
@@ -148,7 +148,7 @@ pub(super) fn price_field(
 ) -> Result<Option<Decimal>, PlanError> {
     let value = decimal_field(text, field, id)?;
     if let Some(price) = value
-        && (price <= Decimal::ZERO || price >= Decimal::from(MAX_PRICE))
+        && (decimal::is_non_positive(price) || cmp_abs_whole(price, MAX_PRICE).is_ge())
     {
         return Err(PlanError::new(
             "INVALID_PRICE",
@@ -186,7 +186,7 @@ fn validate_size(raw: SizeView<'_>, instrument: &Instrument, id: &str) -> Result
             id,
         ));
     };
-    if value <= Decimal::ZERO {
+    if decimal::is_non_positive(value) {
         return Err(PlanError::new(
             "INVALID_QUANTITY",
             format!("decision {id}: size.value '{}' must be positive", raw.value),
@@ -195,14 +195,14 @@ fn validate_size(raw: SizeView<'_>, instrument: &Instrument, id: &str) -> Result
     }
     match unit {
         SizeUnit::Shares | SizeUnit::Contracts => {
-            if value > Decimal::from(MAX_UNITS) {
+            if cmp_abs_whole(value, MAX_UNITS).is_gt() {
                 return Err(PlanError::new(
                     "QUANTITY_OUT_OF_RANGE",
                     format!("decision {id}: size {value} exceeds {MAX_UNITS} units"),
                     id,
                 ));
             }
-            if value.fract() != Decimal::ZERO {
+            if !decimal::is_whole(value) {
                 return Err(PlanError::new(
                     "FRACTIONAL_QUANTITY",
                     format!("decision {id}: size {value} must be a whole number of {unit:?}"),
@@ -211,7 +211,7 @@ fn validate_size(raw: SizeView<'_>, instrument: &Instrument, id: &str) -> Result
             }
         }
         SizeUnit::Dollars => {
-            if value > Decimal::from(MAX_DOLLARS) {
+            if cmp_abs_whole(value, MAX_DOLLARS).is_gt() {
                 return Err(PlanError::new(
                     "QUANTITY_OUT_OF_RANGE",
                     format!("decision {id}: size ${value} exceeds ${MAX_DOLLARS}"),
@@ -220,7 +220,7 @@ fn validate_size(raw: SizeView<'_>, instrument: &Instrument, id: &str) -> Result
             }
         }
         SizeUnit::PctEquity => {
-            if value > Decimal::ONE {
+            if cmp_abs_whole(value, 1).is_gt() {
                 return Err(PlanError::new(
                     "PCT_EQUITY_OUT_OF_RANGE",
                     format!("decision {id}: pct_equity {value} is a fraction: 0 < value <= 1"),
@@ -250,7 +250,7 @@ fn validate_order(
         // A spread's net price is negative for a credit.
         let value = decimal_field(raw.limit_price, &"order_plan.limit_price", id)?;
         if let Some(price) = value
-            && price.abs() >= Decimal::from(MAX_PRICE)
+            && cmp_abs_whole(price, MAX_PRICE).is_ge()
         {
             return Err(PlanError::new(
                 "INVALID_PRICE",

@@ -69,6 +69,20 @@ impl Side {
         }
     }
 
+    /// `self.sign() * value`, bit for bit, without a decimal multiplication.
+    #[must_use]
+    pub fn apply(self, value: Decimal) -> Decimal {
+        if value.is_zero() {
+            // The product of a zero keeps neither its sign nor its scale.
+            Decimal::ZERO
+        } else {
+            match self {
+                Self::Buy => value,
+                Self::Sell => -value,
+            }
+        }
+    }
+
     /// The other side.
     #[must_use]
     pub fn opposite(self) -> Self {
@@ -181,4 +195,25 @@ pub struct Decision<'a> {
     pub action: Action,
     /// Present exactly for the order-producing actions.
     pub trade: Option<TradeDecision<'a>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn applying_a_side_is_multiplying_by_its_sign(
+            lo in proptest::num::u32::ANY,
+            hi in proptest::num::u32::ANY,
+            negative in proptest::bool::ANY,
+            scale in 0u32..=28,
+            zero in proptest::bool::ANY,
+        ) {
+            let value = Decimal::from_parts(if zero { 0 } else { lo }, 0, if zero { 0 } else { hi }, negative, scale);
+            for side in [Side::Buy, Side::Sell] {
+                proptest::prop_assert_eq!(side.apply(value).serialize(), (side.sign() * value).serialize());
+            }
+        }
+    }
 }

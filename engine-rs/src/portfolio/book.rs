@@ -360,17 +360,16 @@ impl<'a> Book<'a> {
         if let Some(sector) = next.sector {
             let change = after.value.abs() - before.value.abs();
             let t = tag(sector);
-            match self.sectors.iter_mut().find(|s| s.tag == t && s.sector == sector) {
-                Some(slot) => slot.diff += change,
-                None => {
-                    let base = self.base.sector_gross.get(sector).copied().unwrap_or_default();
-                    self.sectors.push(SectorSlot {
-                        tag: t,
-                        sector,
-                        base,
-                        diff: Decimal::ZERO + change,
-                    });
-                }
+            if let Some(slot) = self.sectors.iter_mut().find(|s| s.tag == t && s.sector == sector) {
+                slot.diff += change;
+            } else {
+                let base = self.base.sector_gross.get(sector).copied().unwrap_or_default();
+                self.sectors.push(SectorSlot {
+                    tag: t,
+                    sector,
+                    base,
+                    diff: Decimal::ZERO + change,
+                });
             }
         }
         if next.kind == AssetKind::Option {

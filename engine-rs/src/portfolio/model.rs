@@ -39,6 +39,16 @@ impl AssetKind {
             Self::Option => OPTION_MULTIPLIER,
         }
     }
+
+    /// `value * self.multiplier()`, bit for bit, multiplying only for options.
+    #[must_use]
+    pub fn scale(self, value: Decimal) -> Decimal {
+        match self {
+            Self::Equity if value.is_zero() => Decimal::ZERO,
+            Self::Equity => value,
+            Self::Option => value * OPTION_MULTIPLIER,
+        }
+    }
 }
 
 /// Terms of a held option contract.
@@ -90,4 +100,24 @@ pub struct Portfolio {
     pub holdings: BTreeMap<String, Holding>,
     pub open_orders: Vec<OpenOrder>,
     pub opened_today: BTreeSet<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn scaling_by_the_kind_is_multiplying_by_its_multiplier(
+            lo in proptest::num::u32::ANY,
+            negative in proptest::bool::ANY,
+            scale in 0u32..=28,
+            zero in proptest::bool::ANY,
+        ) {
+            let value = Decimal::from_parts(if zero { 0 } else { lo }, 0, 0, negative, scale);
+            for kind in [AssetKind::Equity, AssetKind::Option] {
+                proptest::prop_assert_eq!(kind.scale(value).serialize(), (value * kind.multiplier()).serialize());
+            }
+        }
+    }
 }

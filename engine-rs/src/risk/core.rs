@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::evaluate::evaluate;
+use super::response::Outcome;
 use super::policy::Policy;
 use super::trading_state::{self, Verdict};
 use crate::pb;
@@ -137,8 +138,22 @@ impl RiskCore {
         plan: &PlanView<'_>,
         market: &MarketView<'_>,
     ) -> Result<pb::CheckConstraintsResponse, PlanError> {
+        #[expect(
+            clippy::redundant_closure_for_method_calls,
+            reason = "the method path is not general over the outcome's lifetime"
+        )]
+        self.check_encoded(plan, market, |outcome| outcome.into_response())
+    }
+
+    /// Validates and checks the plan, writing the outcome out with `out`.
+    pub(super) fn check_encoded<R>(
+        &self,
+        plan: &PlanView<'_>,
+        market: &MarketView<'_>,
+        out: impl FnOnce(Outcome<'_>) -> R,
+    ) -> Result<R, PlanError> {
         let plan = plan::validate_view(plan)?;
-        Ok(evaluate(self, &plan, market))
+        Ok(out(evaluate(self, &plan, market)))
     }
 
     /// The current exposure, marked at `market` where it has quotes.

@@ -5,10 +5,11 @@ use rust_decimal::Decimal;
 use super::core::RiskCore;
 use super::market::MarketIndex;
 use super::pricing::{Priced, per_unit, price};
+use super::response::{DecisionOutcome, Outcome};
 use super::violation::Violations;
 use crate::decimal::{fmt, money};
 use crate::lookup::SeenSet;
-use crate::pb::{self, TradingState};
+use crate::pb::TradingState;
 use crate::plan::{Action, Decision, Direction, Instrument, Plan, Side, SizeUnit, TradeDecision};
 use crate::portfolio::{AssetKind, Book, GreekVec, KeyId, SymbolState};
 use crate::wire::MarketView;
@@ -34,7 +35,7 @@ pub(super) struct Ctx<'a> {
 impl Ctx<'_> {
     /// |paid| x multiplier x quantity.
     pub fn notional(&self) -> Decimal {
-        self.priced.paid.abs() * self.multiplier * self.qty
+        self.priced.kind.scale(self.priced.paid.abs()) * self.qty
     }
 }
 
@@ -56,7 +57,7 @@ pub(super) fn evaluate<'a>(
     core: &'a RiskCore,
     plan: &'a Plan<'a>,
     market: &'a MarketView<'a>,
-) -> pb::CheckConstraintsResponse {
+) -> Outcome<'a> {
     let verdict = core.verdict();
     let mut run = Run {
         core,
@@ -75,9 +76,9 @@ pub(super) fn evaluate<'a>(
     let mut decisions = Vec::with_capacity(plan.decisions.len());
     for decision in &plan.decisions {
         let before = run.violations.len();
-        let mut check = pb::DecisionCheck {
-            decision_id: decision.id.to_owned(),
-            ..Default::default()
+        let mut check = DecisionOutcome {
+            id: decision.id,
+            ..DecisionOutcome::default()
         };
         if let Some(trade) = &decision.trade {
             run.decision(decision, trade, &mut check);
@@ -85,7 +86,7 @@ pub(super) fn evaluate<'a>(
         check.approved = run.violations.len() == before;
         decisions.push(check);
     }
-    pb::CheckConstraintsResponse {
+    Outcome {
         approved: run.violations.is_empty(),
         violations: run.violations.list,
         decisions,
@@ -98,7 +99,7 @@ fn units_of(book: &Book<'_>, trade: &TradeDecision<'_>) -> Decimal {
     match &trade.instrument {
         Instrument::Equity { symbol } => book.held(symbol),
         Instrument::Option { legs, .. } => legs.first().map_or(Decimal::ZERO, |first| {
-            let per_unit = first.side.sign() * Decimal::from(first.ratio);
+            let per_unit = first.side.apply(Decimal::from(first.ratio));
             (book.held(first.occ_symbol) / per_unit).trunc()
         }),
     }
@@ -109,7 +110,7 @@ impl<'a> Run<'a> {
         &mut self,
         decision: &'a Decision<'a>,
         trade: &'a TradeDecision<'a>,
-        check: &mut pb::DecisionCheck,
+        check: &mut DecisionOutcome<'a>,
     ) {
         let id = decision.id;
         let key = trade.instrument.key();
@@ -137,7 +138,7 @@ impl<'a> Run<'a> {
             }
         };
         let multiplier = priced.kind.multiplier();
-        let unit_cost = priced.paid.abs() * multiplier;
+        let unit_cost = priced.kind.scale(priced.paid.abs());
         let mut qty = match trade.size.unit {
             SizeUnit::Shares | SizeUnit::Contracts => trade.size.value,
             SizeUnit::Dollars if unit_cost > Decimal::ZERO => {
@@ -151,7 +152,7 @@ impl<'a> Run<'a> {
         if decision.action == Action::Close {
             qty = position.abs();
         }
-        check.reference_price = fmt(priced.reference_price);
+        check.reference_price = Some(priced.reference_price);
         if qty <= Decimal::ZERO {
             self.violations.push(
                 "SIZE_ROUNDS_TO_ZERO",
@@ -197,8 +198,8 @@ impl<'a> Run<'a> {
             multiplier,
             equity,
         };
-        check.quantity = fmt(ctx.qty);
-        check.notional = money(ctx.notional());
+        check.quantity = Some(ctx.qty);
+        check.notional = Some(ctx.notional());
         self.collar(&ctx);
         if ctx.opening {
             self.levels(&ctx);
@@ -323,7 +324,7 @@ impl<'a> Run<'a> {
                     greeks: GreekVec::default(),
                 };
                 self.book
-                    .change(symbol, fresh, None, ctx.side.sign() * ctx.qty);
+                    .change(symbol, fresh, None, ctx.side.apply(ctx.qty));
             }
             Instrument::Option { underlying, .. } => {
                 for leg in &ctx.priced.legs {
@@ -341,7 +342,7 @@ impl<'a> Run<'a> {
                         leg.symbol,
                         fresh,
                         greeks,
-                        leg.side.sign() * leg.ratio * ctx.qty,
+                        leg.side.apply(leg.ratio) * ctx.qty,
                     );
                 }
             }

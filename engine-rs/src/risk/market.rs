@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 
 use crate::decimal::{self, fmt};
+use crate::lookup::tag;
 use crate::wire::{MarketView, OptionQuoteView, QuoteView};
 
 /// A usable two-sided quote.
@@ -41,43 +42,41 @@ pub struct QuoteProblem {
 #[derive(Debug)]
 pub struct MarketIndex<'m> {
     market: &'m MarketView<'m>,
-    /// (symbol, position in `market.quotes`), sorted.
-    quotes: Vec<(&'m str, usize)>,
-    /// (OCC symbol, position in `market.option_quotes`), sorted.
-    options: Vec<(&'m str, usize)>,
+    /// (tag, symbol, position in `market.quotes`), sorted.
+    quotes: Vec<Entry<'m>>,
+    /// (tag, OCC symbol, position in `market.option_quotes`), sorted.
+    options: Vec<Entry<'m>>,
     /// The check's clock, seconds since the epoch.
     pub now: i64,
     max_age: i64,
 }
 
-/// The entry of the last occurrence of `symbol` in a sorted (symbol, position) index.
-fn find<'m>(index: &[(&'m str, usize)], symbol: &str) -> Option<usize> {
-    let end = index.partition_point(|(s, _)| *s <= symbol);
-    let (s, position) = *index.get(end.checked_sub(1)?)?;
-    (s == symbol).then_some(position)
+/// A symbol's tag (compared first), the symbol and its position in the market.
+type Entry<'m> = (u64, &'m str, usize);
+
+fn index<'m>(symbols: impl Iterator<Item = (&'m str, usize)>) -> Vec<Entry<'m>> {
+    let mut entries: Vec<Entry<'m>> = symbols.map(|(s, i)| (tag(s), s, i)).collect();
+    entries.sort_unstable();
+    entries
+}
+
+/// The position of the last occurrence of `symbol` in a sorted index.
+fn find(index: &[Entry<'_>], symbol: &str) -> Option<usize> {
+    let key = (tag(symbol), symbol);
+    let end = index.partition_point(|(t, s, _)| (*t, *s) <= key);
+    let (t, s, position) = *index.get(end.checked_sub(1)?)?;
+    (t == key.0 && s == symbol).then_some(position)
 }
 
 impl<'m> MarketIndex<'m> {
     /// Indexes a market; `fallback_now` is used when the market has no clock.
     #[must_use]
     pub fn new(market: &'m MarketView<'m>, fallback_now: i64, max_age: i64) -> Self {
-        let mut quotes: Vec<(&'m str, usize)> = market
-            .quotes
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (q.symbol, i))
-            .collect();
-        quotes.sort_unstable();
-        let mut options: Vec<(&'m str, usize)> = market
-            .option_quotes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, q)| {
-                let symbol = q.contract.map(|c| c.occ_symbol).filter(|s| !s.is_empty());
-                symbol.or_else(|| q.quote.map(|q| q.symbol)).map(|s| (s, i))
-            })
-            .collect();
-        options.sort_unstable();
+        let quotes = index(market.quotes.iter().enumerate().map(|(i, q)| (q.symbol, i)));
+        let options = index(market.option_quotes.iter().enumerate().filter_map(|(i, q)| {
+            let symbol = q.contract.map(|c| c.occ_symbol).filter(|s| !s.is_empty());
+            symbol.or_else(|| q.quote.map(|q| q.symbol)).map(|s| (s, i))
+        }));
         Self {
             market,
             quotes,

@@ -6,6 +6,7 @@ mod limit_checks;
 pub mod market;
 pub mod policy;
 pub mod pricing;
+mod response;
 mod serialized;
 mod trade_checks;
 pub mod trading_state;

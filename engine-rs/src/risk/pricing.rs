@@ -92,11 +92,11 @@ fn price_equity<'a>(
     };
     Ok(Priced {
         kind: AssetKind::Equity,
-        paid: side.sign() * price,
+        paid: side.apply(price),
         reference_price: price,
-        mid_paid: side.sign() * mid,
+        mid_paid: side.apply(mid),
         gross_mid: mid,
-        limit_paid: order.limit_price.map(|limit| side.sign() * limit),
+        limit_paid: order.limit_price.map(|limit| side.apply(limit)),
         entry: price,
         legs: Vec::new(),
         greeks_missing: None,
@@ -173,10 +173,10 @@ fn price_option<'a>(
         } else {
             px.bid
         };
-        priced.paid += leg_side.sign() * ratio * conservative;
+        priced.paid += leg_side.apply(ratio) * conservative;
         gross += ratio * conservative;
         let mid = px.mid();
-        priced.mid_paid += leg_side.sign() * ratio * mid;
+        priced.mid_paid += leg_side.apply(ratio) * mid;
         priced.gross_mid += ratio * mid;
         let greeks = leg_greeks(leg, chain, spot, market.now);
         if greeks.is_none() && priced.greeks_missing.is_none() {

@@ -6,8 +6,6 @@
 
 use std::collections::BTreeSet;
 
-use prost::Message;
-
 use super::core::RiskCore;
 use crate::error::{DecodeError, decode};
 use crate::pb;
@@ -68,6 +66,10 @@ fn with_request_plan<R>(
 }
 
 impl RiskCore {
+    fn encode_check(&self, plan: &PlanView<'_>, market: &MarketView<'_>) -> Result<Vec<u8>, PlanError> {
+        self.check_encoded(plan, market, |outcome| outcome.encode())
+    }
+
     /// Checks a serialized `DecisionPlan` against a serialized `MarketState`; returns the
     /// serialized `CheckConstraintsResponse`.
     ///
@@ -75,11 +77,8 @@ impl RiskCore {
     /// `CheckError::Decode` for bytes that are not the message (the plan's are decoded
     /// first), `CheckError::Plan` for a structurally invalid plan.
     pub fn check_serialized(&self, plan: &[u8], market: &[u8]) -> Result<Vec<u8>, CheckError> {
-        with_plan(plan, |plan| {
-            with_market(market, |market| self.check_view(plan, market))
-        })??
-        .map(|response| response.encode_to_vec())
-        .map_err(CheckError::from)
+        with_plan(plan, |plan| with_market(market, |market| self.encode_check(plan, market)))??
+            .map_err(CheckError::from)
     }
 
     /// As [`RiskCore::check_serialized`], with the plan inside a serialized
@@ -94,7 +93,7 @@ impl RiskCore {
             let plan = plan.ok_or_else(|| {
                 CheckError::Plan(PlanError::plan("MISSING_PLAN", "the request has no plan"))
             })?;
-            Ok(with_market(market, |market| self.check_view(plan, market))??.encode_to_vec())
+            Ok(with_market(market, |market| self.encode_check(plan, market))??)
         })?
     }
 }

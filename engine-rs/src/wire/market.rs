@@ -59,20 +59,24 @@ impl<'a> MarketView<'a> {
         while let Some((tag, wire)) = r.key()? {
             match tag {
                 1 => {
-                    let mut quote = QuoteView::default();
-                    quote.merge(r.bytes(wire)?)?;
+                    let bytes = r.bytes(wire)?;
                     if market.quotes.capacity() == 0 {
                         market.quotes.reserve(32);
                     }
-                    market.quotes.push(quote);
+                    market.quotes.push(QuoteView::default());
+                    if let Some(quote) = market.quotes.last_mut() {
+                        quote.merge(bytes)?;
+                    }
                 }
                 2 => {
-                    let mut quote = OptionQuoteView::default();
-                    quote.merge(r.bytes(wire)?)?;
+                    let bytes = r.bytes(wire)?;
                     if market.option_quotes.capacity() == 0 {
                         market.option_quotes.reserve(8);
                     }
-                    market.option_quotes.push(quote);
+                    market.option_quotes.push(OptionQuoteView::default());
+                    if let Some(quote) = market.option_quotes.last_mut() {
+                        quote.merge(bytes)?;
+                    }
                 }
                 3 => {
                     let mut entry = UnavailableView::default();

@@ -109,12 +109,15 @@ impl<'a> PlanView<'a> {
                 3 => self.environment = r.int32(wire)?,
                 4 => drop(r.int64(wire)?),
                 5 => {
-                    let mut decision = DecisionView::default();
-                    decision.merge(r.bytes(wire)?)?;
+                    let bytes = r.bytes(wire)?;
                     if self.decisions.capacity() == 0 {
-                        self.decisions.reserve(16);
+                        self.decisions.reserve(32);
                     }
-                    self.decisions.push(decision);
+                    // Decoded in place: a decision view is a few hundred bytes.
+                    self.decisions.push(DecisionView::default());
+                    if let Some(decision) = self.decisions.last_mut() {
+                        decision.merge(bytes)?;
+                    }
                 }
                 _ => r.skip(wire)?,
             }
@@ -223,12 +226,14 @@ impl<'a> InstrumentView<'a> {
                 1 => self.instrument_type = r.int32(wire)?,
                 2 => self.symbol = r.string(wire)?,
                 3 => {
-                    let mut leg = LegView::default();
-                    leg.merge(r.bytes(wire)?)?;
+                    let bytes = r.bytes(wire)?;
                     if self.legs.capacity() == 0 {
                         self.legs.reserve(4);
                     }
-                    self.legs.push(leg);
+                    self.legs.push(LegView::default());
+                    if let Some(leg) = self.legs.last_mut() {
+                        leg.merge(bytes)?;
+                    }
                 }
                 _ => r.skip(wire)?,
             }

@@ -291,3 +291,82 @@ def test_implied_vol_inverts_the_price_and_refuses_arbitrage_prices():
         _engine.implied_vol(common.OPTION_TYPE_CALL, 200.0, 100.0, 95.0, 0.5, 0.03)
     with pytest.raises(_engine.OptionMathError):
         _engine.bs_price_greeks(common.OPTION_TYPE_CALL, 100.0, 95.0, 0.0, 0.03, 0.2)
+
+
+def _request(plan: decision.DecisionPlan | None) -> bytes:
+    request = (
+        ex.CheckConstraintsRequest() if plan is None else ex.CheckConstraintsRequest(plan=plan)
+    )
+    return request.SerializeToString()
+
+
+def _spread_plan() -> decision.DecisionPlan:
+    legs = [
+        common.OptionLeg(occ_symbol=occ, underlying="SPY", side=common.ORDER_SIDE_BUY, ratio=1)
+        for occ in ("SPY250321C00510000", "SPY250321C00500000", "SPY250321C00510000")
+    ]
+    plan = _plan(symbol="MSFT")
+    plan.decisions.extend([_plan().decisions[0], _plan().decisions[0]])
+    plan.decisions[2].instrument.CopyFrom(
+        common.Instrument(instrument_type=common.INSTRUMENT_TYPE_OPTION, symbol="SPY", legs=legs)
+    )
+    return plan
+
+
+def test_check_request_answers_exactly_as_check_of_its_plan(core):
+    market = _market().SerializeToString()
+    for plan in (_plan(), _plan(stop_loss=""), _plan(stop_loss="199")):
+        assert core.check_request(_request(plan), market) == core.check(
+            plan.SerializeToString(), market
+        )
+
+
+def test_request_without_plan_raises_missing_plan(core):
+    with pytest.raises(_engine.InvalidPlanError) as info:
+        core.check_request(_request(None), _market().SerializeToString())
+    assert info.value.args == ("MISSING_PLAN", "the request has no plan", "")
+
+
+def test_invalid_plan_in_a_request_raises_its_plan_error(core):
+    with pytest.raises(_engine.InvalidPlanError) as info:
+        core.check_request(_request(_plan(symbol="aapl")), _market().SerializeToString())
+    assert (info.value.args[0], info.value.args[2]) == ("INVALID_SYMBOL", "d1")
+
+
+@pytest.mark.parametrize("garbage", [b"\xff\xff\xff", b"\x0a\x05ab", b"\x0a\x02\x0a\xff"])
+def test_garbage_request_bytes_raise_decode_error(core, garbage):
+    with pytest.raises(_engine.DecodeError) as info:
+        core.check_request(garbage, _market().SerializeToString())
+    assert info.value.args[0] == "DECODE_ERROR"
+    with pytest.raises(_engine.DecodeError):
+        _engine.request_instruments(garbage)
+
+
+def test_request_instruments_lists_sorted_unique_symbols_and_option_legs():
+    environment, symbols, occ_symbols = _engine.request_instruments(_request(_spread_plan()))
+    assert environment == common.ENVIRONMENT_PAPER
+    assert symbols == ["AAPL", "MSFT", "SPY"]
+    assert occ_symbols == ["SPY250321C00500000", "SPY250321C00510000"]
+
+
+def test_request_instruments_of_a_request_without_plan_is_empty():
+    assert _engine.request_instruments(_request(None)) == (0, [], [])
+
+
+def test_facade_maps_request_errors_and_types_the_environment():
+    from cream.engine import core as facade
+    from cream.engine.errors import InvalidArgumentError
+
+    risk_core = facade.RiskCore(_policy())
+    risk_core.set_portfolio(_portfolio())
+    market = _market().SerializeToString()
+    raw = risk_core.check_request_bytes(_request(_plan()), market)
+    assert ex.CheckConstraintsResponse.FromString(raw).approved
+    with pytest.raises(InvalidArgumentError) as info:
+        risk_core.check_request_bytes(_request(None), market)
+    assert info.value.code == "MISSING_PLAN"
+    with pytest.raises(InvalidArgumentError) as decode_info:
+        facade.request_instruments(b"\xff")
+    assert decode_info.value.code == "DECODE_ERROR"
+    environment, symbols, _ = facade.request_instruments(_request(_plan()))
+    assert (environment, symbols) == (common.ENVIRONMENT_PAPER, ["AAPL"])
