@@ -7,7 +7,10 @@ correlation id, so clients get the same error shape as over HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import grpc
 
@@ -21,6 +24,9 @@ from cream.engine.errors import (
     UnavailableError,
 )
 from cream.v1 import common_pb2 as common
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ERROR_METADATA_KEY = "cream-error-bin"
 CORRELATION_METADATA_KEY = "x-correlation-id"
@@ -63,3 +69,32 @@ def decode_error_info(
         if key == ERROR_METADATA_KEY and isinstance(value, bytes):
             return common.ErrorInfo.FromString(value)
     return None
+
+
+def correlation_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    """The caller's correlation id from the request metadata, or a fresh one."""
+    for key, value in context.invocation_metadata() or ():
+        if key == CORRELATION_METADATA_KEY and isinstance(value, str):
+            return value
+    return uuid.uuid4().hex
+
+
+async def abort(context: grpc.aio.ServicerContext[Any, Any], exc: EngineError) -> None:
+    """End the call with the error's status, "CODE: message", and ErrorInfo in the trailers."""
+    info = error_info(exc, correlation_id(context))
+    context.set_trailing_metadata(((ERROR_METADATA_KEY, info.SerializeToString()),))
+    await context.abort(status_for(exc), f"{exc.code}: {exc.message}")
+
+
+async def guarded(
+    context: grpc.aio.ServicerContext[Any, Any], call: Callable[[], Awaitable[T]], what: str
+) -> T:
+    """Run one RPC body; engine errors and unexpected failures both end as a typed status."""
+    try:
+        return await call()
+    except EngineError as exc:
+        await abort(context, exc)
+    except Exception as exc:
+        log.exception("unexpected %s failure", what)
+        await abort(context, InternalError(f"unexpected {what} failure: {exc}"))
+    raise AssertionError("context.abort always raises")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import grpc
 
@@ -19,16 +18,10 @@ from cream.clock import Clock
 from cream.engine.errors import (
     EngineError,
     FailedPreconditionError,
-    InternalError,
     InvalidArgumentError,
     NotFoundError,
 )
-from cream.engine.grpc_errors import (
-    CORRELATION_METADATA_KEY,
-    ERROR_METADATA_KEY,
-    error_info,
-    status_for,
-)
+from cream.engine.grpc_errors import abort, guarded
 from cream.market.bars import BarsError, Timeframe
 from cream.market.feed import DataUnavailable, MarketFeed
 from cream.market.snapshot import MAX_BAR_COUNT, SnapshotRequestError, build_snapshot
@@ -41,32 +34,6 @@ T = TypeVar("T")
 MAX_SYMBOLS = 500
 # Equity tickers as the config accepts them (upper case, up to 10 characters, dots allowed).
 _SYMBOL = re.compile(r"^[A-Z][A-Z0-9.]{0,9}$")
-
-
-def _correlation_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == CORRELATION_METADATA_KEY and isinstance(value, str):
-            return value
-    return uuid.uuid4().hex
-
-
-async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: EngineError) -> None:
-    info = error_info(exc, _correlation_id(context))
-    context.set_trailing_metadata(((ERROR_METADATA_KEY, info.SerializeToString()),))
-    await context.abort(status_for(exc), f"{exc.code}: {exc.message}")
-
-
-async def _guard(
-    context: grpc.aio.ServicerContext[Any, Any], call: Callable[[], Awaitable[T]]
-) -> T:
-    try:
-        return await call()
-    except EngineError as exc:
-        await _abort(context, exc)
-    except Exception as exc:
-        log.exception("unexpected market data failure")
-        await _abort(context, InternalError(f"unexpected market data failure: {exc}"))
-    raise AssertionError("context.abort always raises")
 
 
 def validate_symbols(symbols: Sequence[str]) -> list[str]:
@@ -157,7 +124,7 @@ class MarketDataServicer(md_grpc.MarketDataServiceServicer):
                 raise InvalidArgumentError(exc.message, code=exc.code) from None
             return md.GetSnapshotResponse(snapshot=view.proto)
 
-        return await _guard(context, run)
+        return await guarded(context, run, "market data")
 
     async def GetOptionChain(  # noqa: N802
         self,
@@ -196,7 +163,7 @@ class MarketDataServicer(md_grpc.MarketDataServiceServicer):
                 options=chain.options,
             )
 
-        return await _guard(context, run)
+        return await guarded(context, run, "market data")
 
     async def SubscribeMarketData(  # noqa: N802
         self,
@@ -216,7 +183,7 @@ class MarketDataServicer(md_grpc.MarketDataServiceServicer):
                     symbols=",".join(unknown),
                 )
         except EngineError as exc:
-            await _abort(context, exc)
+            await abort(context, exc)
             return
         quotes = self._feed.stream_quotes(symbols)
         try:

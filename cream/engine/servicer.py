@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import message_factory
 
-from cream.engine.errors import EngineError, InternalError, InvalidArgumentError
-from cream.engine.grpc_errors import (
-    CORRELATION_METADATA_KEY,
-    ERROR_METADATA_KEY,
-    error_info,
-    status_for,
-)
+from cream.engine.errors import EngineError, InvalidArgumentError
+from cream.engine.grpc_errors import abort, guarded
 from cream.engine.service import ExecutionEngine
 from cream.v1 import execution_pb2 as ex
 from cream.v1 import execution_pb2_grpc as ex_grpc
@@ -27,33 +21,6 @@ T = TypeVar("T")
 # A plan larger than this is refused with INVALID_ARGUMENT before any work; the transport's
 # own limit (set on the server) is higher, so oversize plans get an actionable code.
 MAX_PLAN_BYTES = 1 << 20
-
-
-def _correlation_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == CORRELATION_METADATA_KEY and isinstance(value, str):
-            return value
-    return uuid.uuid4().hex
-
-
-async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: EngineError) -> None:
-    correlation = _correlation_id(context)
-    info = error_info(exc, correlation)
-    context.set_trailing_metadata(((ERROR_METADATA_KEY, info.SerializeToString()),))
-    await context.abort(status_for(exc), f"{exc.code}: {exc.message}")
-
-
-async def _guard(
-    context: grpc.aio.ServicerContext[Any, Any], call: Callable[[], Awaitable[T]]
-) -> T:
-    try:
-        return await call()
-    except EngineError as exc:
-        await _abort(context, exc)
-    except Exception as exc:
-        log.exception("unexpected engine failure")
-        await _abort(context, InternalError(f"unexpected engine failure: {exc}"))
-    raise AssertionError("context.abort always raises")
 
 
 class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
@@ -79,7 +46,7 @@ class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
                 )
             return await self._engine.check_constraints_bytes(request)
 
-        return await _guard(context, run)
+        return await guarded(context, run, "engine")
 
     async def CheckConstraints(  # noqa: N802 - gRPC method names are PascalCase
         self,
@@ -100,7 +67,7 @@ class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
                 raise InvalidArgumentError("the request has no decision", code="MISSING_DECISION")
             return await self._engine.submit_order(request)
 
-        return await _guard(context, run)
+        return await guarded(context, run, "engine")
 
     async def GetOrderState(  # noqa: N802
         self,
@@ -111,7 +78,7 @@ class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
             order, fills = await self._engine.get_order(request.order_id, request.client_order_id)
             return ex.GetOrderStateResponse(order=order, fills=fills)
 
-        return await _guard(context, run)
+        return await guarded(context, run, "engine")
 
     async def CancelOrder(  # noqa: N802
         self,
@@ -124,7 +91,7 @@ class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
             )
             return ex.CancelOrderResponse(order=order)
 
-        return await _guard(context, run)
+        return await guarded(context, run, "engine")
 
     async def StreamExecutions(  # noqa: N802
         self,
@@ -135,7 +102,7 @@ class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
             async for message in self._engine.executions(list(request.order_ids)):
                 yield message
         except EngineError as exc:
-            await _abort(context, exc)
+            await abort(context, exc)
 
     async def GetAccountState(  # noqa: N802
         self,
@@ -145,7 +112,7 @@ class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
         async def run() -> ex.GetAccountStateResponse:
             return ex.GetAccountStateResponse(account=await self._engine.account_state())
 
-        return await _guard(context, run)
+        return await guarded(context, run, "engine")
 
     async def GetPositions(  # noqa: N802
         self,
@@ -158,7 +125,7 @@ class ExecutionServicer(ex_grpc.ExecutionServiceServicer):
             response.as_of.CopyFrom(self._engine.portfolio.account.as_of)
             return response
 
-        return await _guard(context, run)
+        return await guarded(context, run, "engine")
 
 
 def register_execution_service(servicer: ExecutionServicer, server: grpc.aio.Server) -> None:
