@@ -23,39 +23,58 @@ pub fn parse(text: &str) -> Result<Decimal, DecimalError> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
     };
-    let mut mantissa = 0i64;
-    let mut digits = 0u32;
-    let mut scale = 0u32;
-    let mut dots = 0u32;
-    for &byte in body {
-        match byte {
-            b'0'..=b'9' => {
-                digits += 1;
-                scale += dots;
-                if digits <= MAX_FAST_DIGITS {
-                    mantissa = mantissa * 10 + i64::from(byte - b'0');
-                }
-            }
-            b'.' => dots += 1,
-            _ => return Err(DecimalError::Malformed(text.to_owned())),
+    // Digits are accumulated with wrapping arithmetic; the value is used only when it fits.
+    let mut mantissa = 0u64;
+    let mut index = 0;
+    while let Some(digit) = body
+        .get(index)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d <= 9)
+    {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+        index += 1;
+    }
+    let whole_digits = index;
+    let mut scale = 0;
+    if body.get(index) == Some(&b'.') {
+        index += 1;
+        let start = index;
+        while let Some(digit) = body
+            .get(index)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|d| *d <= 9)
+        {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+            index += 1;
+        }
+        scale = index - start;
+        if scale == 0 {
+            return Err(DecimalError::Malformed(text.to_owned()));
         }
     }
-    if digits == 0 || dots > 1 || body.first() == Some(&b'.') || body.last() == Some(&b'.') {
+    if index != body.len() || whole_digits == 0 {
         return Err(DecimalError::Malformed(text.to_owned()));
     }
-    // Up to 18 digits fit an i64 exactly: the same mantissa and scale the exact parser keeps
+    // Up to 18 digits fit exactly: the same mantissa and scale the exact parser keeps
     // (trailing zeros included); longer numbers and "-0" take the general parser.
-    if digits <= MAX_FAST_DIGITS && !(negative && mantissa == 0) {
-        return Ok(Decimal::new(
-            if negative { -mantissa } else { mantissa },
-            scale,
+    if whole_digits + scale <= MAX_FAST_DIGITS && !(negative && mantissa == 0) {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "splits the 64-bit mantissa into its two 32-bit words; the scale is <= 18"
+        )]
+        return Ok(Decimal::from_parts(
+            mantissa as u32,
+            (mantissa >> 32) as u32,
+            0,
+            negative,
+            scale as u32,
         ));
     }
     parse_general(text)
 }
 
 /// Most digits the fast path of [`parse`] accumulates in an `i64`.
-const MAX_FAST_DIGITS: u32 = 18;
+const MAX_FAST_DIGITS: usize = 18;
 
 fn parse_general(text: &str) -> Result<Decimal, DecimalError> {
     Decimal::from_str_exact(text)
@@ -104,9 +123,31 @@ impl Text {
     }
 }
 
+/// Where [`write_fmt_to`] and [`write_money_to`] put their bytes.
+pub trait Sink {
+    /// Appends bytes.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Text {
+    fn put(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.push(*byte);
+        }
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
 impl std::fmt::Write for Text {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
-        text.bytes().for_each(|byte| self.push(byte));
+        for byte in text.bytes() {
+            self.push(byte);
+        }
         Ok(())
     }
 }
@@ -126,14 +167,19 @@ pub fn fmt(value: Decimal) -> String {
 /// [`fmt`] without allocating.
 #[must_use]
 pub fn fmt_text(value: Decimal) -> Text {
-    let normalized = value.normalize();
     let mut out = Text::new();
-    if normalized.is_zero() {
-        out.push(b'0');
-    } else {
-        write_plain(&mut out, normalized);
-    }
+    write_fmt_to(&mut out, value);
     out
+}
+
+/// Appends [`fmt`]'s text to `out`.
+pub fn write_fmt_to(out: &mut impl Sink, value: Decimal) {
+    let normalized = value.normalize();
+    if normalized.is_zero() {
+        out.put(b"0");
+    } else {
+        write_plain(out, normalized);
+    }
 }
 
 /// A money amount for messages and context: two decimals.
@@ -145,30 +191,35 @@ pub fn money(value: Decimal) -> String {
 /// [`money`] without allocating.
 #[must_use]
 pub fn money_text(value: Decimal) -> Text {
-    use std::fmt::Write as _;
     let mut out = Text::new();
+    write_money_to(&mut out, value);
+    out
+}
+
+/// Appends [`money`]'s text to `out`.
+pub fn write_money_to(out: &mut impl Sink, value: Decimal) {
     let mut rounded = value.round_dp(2);
     let negative_zero = rounded.is_zero() && rounded.is_sign_negative();
     rounded.rescale(2);
     if negative_zero || rounded.scale() != 2 {
         // A negative zero, or too many integer digits to carry two decimals: the formatter.
-        let _ = write!(out, "{:.2}", value.round_dp(2));
+        out.put(format!("{:.2}", value.round_dp(2)).as_bytes());
     } else {
-        write_plain(&mut out, rounded);
+        write_plain(out, rounded);
     }
-    out
 }
 
 /// Writes the digits of a decimal at its own scale, as `Display` does, without the
 /// formatting machinery (the check formats a few numbers per decision).
-fn write_plain(out: &mut Text, value: Decimal) {
+fn write_plain(out: &mut impl Sink, value: Decimal) {
     let mantissa = value.mantissa().unsigned_abs();
     let scale = value.scale() as usize;
-    let mut buf = [0u8; 40];
+    // Digits from the right, at least one before the point.
+    let mut digits = [0u8; 40];
     let mut len = 0;
     if let Ok(mut small) = u64::try_from(mantissa) {
         loop {
-            buf[len] = b'0' + u8::try_from(small % 10).unwrap_or(0);
+            digits[len] = b'0' + u8::try_from(small % 10).unwrap_or(0);
             len += 1;
             small /= 10;
             if small == 0 {
@@ -178,7 +229,7 @@ fn write_plain(out: &mut Text, value: Decimal) {
     } else {
         let mut big = mantissa;
         loop {
-            buf[len] = b'0' + u8::try_from(big % 10).unwrap_or(0);
+            digits[len] = b'0' + u8::try_from(big % 10).unwrap_or(0);
             len += 1;
             big /= 10;
             if big == 0 {
@@ -187,18 +238,24 @@ fn write_plain(out: &mut Text, value: Decimal) {
         }
     }
     while len <= scale {
-        buf[len] = b'0';
+        digits[len] = b'0';
         len += 1;
     }
+    let mut text = [0u8; 48];
+    let mut at = 0;
     if value.is_sign_negative() {
-        out.push(b'-');
+        text[0] = b'-';
+        at = 1;
     }
-    for (index, digit) in buf[..len].iter().enumerate().rev() {
+    for (index, digit) in digits[..len].iter().enumerate().rev() {
         if index + 1 == scale {
-            out.push(b'.');
+            text[at] = b'.';
+            at += 1;
         }
-        out.push(*digit);
+        text[at] = *digit;
+        at += 1;
     }
+    out.put(&text[..at]);
 }
 
 /// `value <= 0`, without a decimal comparison.
@@ -207,11 +264,22 @@ pub fn is_non_positive(value: Decimal) -> bool {
     value.is_zero() || value.is_sign_negative()
 }
 
+/// 10^0 ..= 10^28: the scales a decimal can have.
+const POW10: [u128; 29] = {
+    let mut table = [1u128; 29];
+    let mut i = 1;
+    while i < 29 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
 /// `|value|` against a whole number up to 10^10, exactly, on the mantissa.
 #[must_use]
 pub fn cmp_abs_whole(value: Decimal, whole: u64) -> std::cmp::Ordering {
-    let scaled = 10u128
-        .checked_pow(value.scale())
+    let scaled = POW10
+        .get(value.scale() as usize)
         .and_then(|pow| pow.checked_mul(u128::from(whole)));
     match scaled {
         Some(limit) => value.mantissa().unsigned_abs().cmp(&limit),
@@ -222,9 +290,9 @@ pub fn cmp_abs_whole(value: Decimal, whole: u64) -> std::cmp::Ordering {
 /// True when the value has no fractional digits.
 #[must_use]
 pub fn is_whole(value: Decimal) -> bool {
-    10u128
-        .checked_pow(value.scale())
-        .is_some_and(|pow| value.mantissa().unsigned_abs().is_multiple_of(pow))
+    POW10
+        .get(value.scale() as usize)
+        .is_some_and(|pow| value.mantissa().unsigned_abs().is_multiple_of(*pow))
 }
 
 /// Converts to `f64` for the Greeks and Black-Scholes, which work in floating point.
@@ -317,6 +385,27 @@ mod tests {
                 value.abs().cmp(&Decimal::from(whole))
             );
             proptest::prop_assert_eq!(is_whole(value), value.fract() == Decimal::ZERO);
+        }
+    }
+
+    /// The acceptance rule of the parser before its fast path.
+    fn accepted_before(text: &str) -> bool {
+        let body = text.strip_prefix('-').unwrap_or(text);
+        body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && body.bytes().any(|b| b.is_ascii_digit())
+            && body.bytes().filter(|b| *b == b'.').count() <= 1
+            && !body.starts_with('.')
+            && !body.ends_with('.')
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_accepted_exactly_as_before(text in "[-+.0-9a ]{0,12}") {
+            let parsed = parse(&text);
+            proptest::prop_assert_eq!(
+                matches!(parsed, Err(DecimalError::Malformed(_))),
+                !accepted_before(&text)
+            );
         }
     }
 

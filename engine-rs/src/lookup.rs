@@ -61,7 +61,10 @@ pub fn tag(text: &str) -> u64 {
     let mut word = [0u8; 8];
     let n = bytes.len().min(8);
     word[..n].copy_from_slice(&bytes[..n]);
-    u64::from_le_bytes(word) ^ u64::try_from(bytes.len()).unwrap_or(u64::MAX).rotate_right(8)
+    u64::from_le_bytes(word)
+        ^ u64::try_from(bytes.len())
+            .unwrap_or(u64::MAX)
+            .rotate_right(8)
 }
 
 /// An insertion-ordered set of borrowed strings searched linearly by tag.
@@ -82,7 +85,11 @@ impl<'a> SeenSet<'a> {
     /// Adds `text`; false when it was already there.
     pub fn insert(&mut self, text: &'a str) -> bool {
         let t = tag(text);
-        if self.items.iter().any(|(other, s)| *other == t && *s == text) {
+        if self
+            .items
+            .iter()
+            .any(|(other, s)| *other == t && *s == text)
+        {
             return false;
         }
         self.items.push((t, text));

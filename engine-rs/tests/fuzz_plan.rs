@@ -355,7 +355,10 @@ fn zero_copy_decoder_agrees_with_prost_on_valid_and_mutated_plans() {
             }
         }
     }
-    assert!(fast * 10 >= accepted * 9, "fast path took {fast} of {accepted}");
+    assert!(
+        fast * 10 >= accepted * 9,
+        "fast path took {fast} of {accepted}"
+    );
 }
 
 #[test]
@@ -418,5 +421,8 @@ fn serialized_check_answers_byte_for_byte_as_the_message_check() {
             );
         }
     }
-    assert!(checked >= 500, "too few plans got past validation: {checked}");
+    assert!(
+        checked >= 500,
+        "too few plans got past validation: {checked}"
+    );
 }

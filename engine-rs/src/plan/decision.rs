@@ -19,10 +19,7 @@ const MAX_DOLLARS: u64 = 10_000_000_000;
 /// Prices at or above this are absurd.
 pub(super) const MAX_PRICE: u64 = 10_000_000;
 
-pub(super) fn validate<'a>(
-    raw: &DecisionView<'a>,
-    as_of: Date,
-) -> Result<Decision<'a>, PlanError> {
+pub(super) fn validate<'a>(raw: &DecisionView<'a>, as_of: Date) -> Result<Decision<'a>, PlanError> {
     let id = raw.decision_id;
     let action = match check_enum::<pb::Action>(raw.action, &"action", id)? {
         pb::Action::Buy => Action::Buy,

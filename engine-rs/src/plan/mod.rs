@@ -7,6 +7,7 @@ mod model;
 pub mod occ;
 
 pub use error::PlanError;
+pub use instrument::{MAX_LEGS, MAX_RATIO};
 pub use model::{
     Action, Decision, Direction, Instrument, Leg, OptionKind, OrderKind, OrderSpec, Plan, Side,
     Size, SizeUnit, TradeDecision,

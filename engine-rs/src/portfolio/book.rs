@@ -77,15 +77,21 @@ struct BaseKey {
     sector: Option<String>,
 }
 
+/// What the baseline knows of one name: as a symbol held or ordered, and as a key.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct BaseEntry {
+    symbol: Option<BaseSymbol>,
+    key: Option<BaseKey>,
+}
+
 /// The portfolio's aggregates before any decision, including open orders, indexed for the
-/// lookups of a check (one per symbol and one per key).
+/// lookups of a check: one table for symbols and keys, since an equity's symbol is its key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Baseline {
-    symbols: FastMap<String, BaseSymbol>,
+    entries: FastMap<String, BaseEntry>,
     gross: Decimal,
     net: Decimal,
     greeks: GreekVec,
-    keys: FastMap<String, BaseKey>,
     sector_gross: FastMap<String, Decimal>,
     /// Cost of open orders that may still fill (buying power they hold).
     pub open_order_cost: Decimal,
@@ -187,9 +193,15 @@ impl Baseline {
         for (key, delta) in delta_by_underlying {
             keys.entry(key).or_default().delta = delta;
         }
-        base.keys = keys;
+        let mut entries: FastMap<String, BaseEntry> = FastMap::default();
+        for (name, key) in keys {
+            entries.entry(name).or_default().key = Some(key);
+        }
+        for (name, symbol) in symbols {
+            entries.entry(name).or_default().symbol = Some(symbol);
+        }
+        base.entries = entries;
         base.sector_gross = sector_gross.into_iter().collect();
-        base.symbols = symbols.into_iter().collect();
         base
     }
 }
@@ -212,6 +224,8 @@ struct KeySlot<'a> {
     tag: u64,
     key: &'a str,
     sector: Option<&'a str>,
+    /// The sector's slot in the book.
+    sector_slot: Option<usize>,
     base: [KeyAgg; 2],
     diff: [KeyAgg; 2],
     base_delta: f64,
@@ -234,6 +248,9 @@ struct SectorSlot<'a> {
 #[derive(Debug, Clone)]
 pub struct Book<'a> {
     base: &'a Baseline,
+    /// The baseline entry of the key looked up last: an equity decision looks its key up,
+    /// then the same name as a symbol.
+    recent: Option<(u64, &'a str, &'a BaseEntry)>,
     overlay: Vec<(u64, &'a str, SymbolState<'a>)>,
     keys: Vec<KeySlot<'a>>,
     sectors: Vec<SectorSlot<'a>>,
@@ -252,6 +269,7 @@ impl<'a> Book<'a> {
     pub fn new(base: &'a Baseline) -> Self {
         Self {
             base,
+            recent: None,
             overlay: Vec::with_capacity(32),
             keys: Vec::with_capacity(32),
             sectors: Vec::with_capacity(8),
@@ -265,10 +283,18 @@ impl<'a> Book<'a> {
     #[must_use]
     pub fn symbol(&self, symbol: &str) -> Option<SymbolState<'a>> {
         let t = tag(symbol);
-        match self.overlay.iter().find(|(o, s, _)| *o == t && *s == symbol) {
-            Some((_, _, state)) => Some(*state),
-            None => self.base.symbols.get(symbol).map(borrow),
+        if let Some((_, _, state)) = self
+            .overlay
+            .iter()
+            .find(|(o, s, _)| *o == t && *s == symbol)
+        {
+            return Some(*state);
         }
+        let entry = match self.recent {
+            Some((recent, name, entry)) if recent == t && name == symbol => Some(entry),
+            _ => self.base.entries.get(symbol),
+        };
+        entry.and_then(|e| e.symbol.as_ref()).map(borrow)
     }
 
     /// Signed quantity held of a symbol.
@@ -284,20 +310,49 @@ impl<'a> Book<'a> {
             return KeyId(index);
         }
         let base: &'a Baseline = self.base;
-        let (aggs, delta, sector) = base.keys.get(key).map_or(
-            ([KeyAgg::default(); 2], 0.0, None),
-            |k| (k.aggs, k.delta, k.sector.as_deref()),
-        );
+        let entry = base.entries.get(key);
+        self.recent = entry.map(|entry| (t, key, entry));
+        let (aggs, delta, sector) = entry
+            .and_then(|e| e.key.as_ref())
+            .map_or(([KeyAgg::default(); 2], 0.0, None), |k| {
+                (k.aggs, k.delta, k.sector.as_deref())
+            });
+        let sector_slot = sector.map(|sector| self.sector_slot(sector));
         self.keys.push(KeySlot {
             tag: t,
             key,
             sector,
+            sector_slot,
             base: aggs,
             diff: [KeyAgg::default(); 2],
             base_delta: delta,
             delta_diff: 0.0,
         });
         KeyId(self.keys.len() - 1)
+    }
+
+    fn sector_slot(&mut self, sector: &'a str) -> usize {
+        let t = tag(sector);
+        if let Some(index) = self
+            .sectors
+            .iter()
+            .position(|s| s.tag == t && s.sector == sector)
+        {
+            return index;
+        }
+        let base = self
+            .base
+            .sector_gross
+            .get(sector)
+            .copied()
+            .unwrap_or_default();
+        self.sectors.push(SectorSlot {
+            tag: t,
+            sector,
+            base,
+            diff: Decimal::ZERO,
+        });
+        self.sectors.len() - 1
     }
 
     /// The key's sector under the policy.
@@ -317,14 +372,11 @@ impl<'a> Book<'a> {
         }
     }
 
-    /// Gross exposure of a sector.
+    /// Gross exposure of the key's sector, None when the key has no sector.
     #[must_use]
-    pub fn sector_gross(&self, sector: &str) -> Decimal {
-        let t = tag(sector);
-        match self.sectors.iter().find(|s| s.tag == t && s.sector == sector) {
-            Some(slot) => slot.base + slot.diff,
-            None => self.base.sector_gross.get(sector).copied().unwrap_or_default() + Decimal::ZERO,
-        }
+    pub fn key_sector_gross(&self, id: KeyId) -> Option<Decimal> {
+        let slot = &self.sectors[self.keys[id.0].sector_slot?];
+        Some(slot.base + slot.diff)
     }
 
     /// Options delta of an underlying.
@@ -343,7 +395,23 @@ impl<'a> Book<'a> {
         greeks: Option<GreekVec>,
         delta_qty: Decimal,
     ) {
-        let current = self.symbol(symbol).unwrap_or(fresh);
+        let current = self.symbol(symbol);
+        let key = self.key(current.unwrap_or(fresh).key);
+        self.change_known(symbol, current, key, fresh, greeks, delta_qty);
+    }
+
+    /// [`Book::change`] with the symbol's current state (from [`Book::symbol`], unchanged
+    /// since) and a key slot that is usually the state's key, both already looked up.
+    pub fn change_known(
+        &mut self,
+        symbol: &'a str,
+        current: Option<SymbolState<'a>>,
+        key: KeyId,
+        fresh: SymbolState<'a>,
+        greeks: Option<GreekVec>,
+        delta_qty: Decimal,
+    ) {
+        let current = current.unwrap_or(fresh);
         let before = current.contribution();
         let mut next = current;
         next.held += delta_qty;
@@ -351,26 +419,27 @@ impl<'a> Book<'a> {
             next.greeks = greeks;
         }
         let after = next.contribution();
-        self.gross += after.value.abs() - before.value.abs();
+        let gross_change = after.value.abs() - before.value.abs();
+        self.gross += gross_change;
         self.net += after.value - before.value;
-        let id = self.key(next.key);
+        let id = if self.keys[key.0].key == next.key {
+            key
+        } else {
+            self.key(next.key)
+        };
         let agg = &mut self.keys[id.0].diff[slot(next.kind)];
         agg.units += after.units - before.units;
-        agg.notional += after.value.abs() - before.value.abs();
+        agg.notional += gross_change;
         if let Some(sector) = next.sector {
-            let change = after.value.abs() - before.value.abs();
-            let t = tag(sector);
-            if let Some(slot) = self.sectors.iter_mut().find(|s| s.tag == t && s.sector == sector) {
-                slot.diff += change;
-            } else {
-                let base = self.base.sector_gross.get(sector).copied().unwrap_or_default();
-                self.sectors.push(SectorSlot {
-                    tag: t,
-                    sector,
-                    base,
-                    diff: Decimal::ZERO + change,
-                });
-            }
+            let index = match self.keys[id.0] {
+                KeySlot {
+                    sector: Some(own),
+                    sector_slot: Some(index),
+                    ..
+                } if own == sector => index,
+                _ => self.sector_slot(sector),
+            };
+            self.sectors[index].diff += gross_change;
         }
         if next.kind == AssetKind::Option {
             self.greeks.add(after.greeks);
@@ -378,7 +447,11 @@ impl<'a> Book<'a> {
             self.keys[id.0].delta_diff += after.greeks.delta - before.greeks.delta;
         }
         let t = tag(symbol);
-        match self.overlay.iter_mut().find(|(o, s, _)| *o == t && *s == symbol) {
+        match self
+            .overlay
+            .iter_mut()
+            .find(|(o, s, _)| *o == t && *s == symbol)
+        {
             Some((_, _, state)) => *state = next,
             None => self.overlay.push((t, symbol, next)),
         }

@@ -3,8 +3,8 @@
 use rust_decimal::Decimal;
 
 use super::evaluate::evaluate;
-use super::response::Outcome;
 use super::policy::Policy;
+use super::response::Outcome;
 use super::trading_state::{self, Verdict};
 use crate::pb;
 use crate::plan::{self, PlanError};
@@ -38,7 +38,10 @@ pub(super) struct Caps {
 
 impl Caps {
     fn new(policy: &Policy, portfolio: &Portfolio) -> Self {
-        let equity = portfolio.account.as_ref().map_or(Decimal::ZERO, |a| a.equity);
+        let equity = portfolio
+            .account
+            .as_ref()
+            .map_or(Decimal::ZERO, |a| a.equity);
         Self {
             equity_pct: policy.max_equity_pct * equity,
             leverage: policy.max_leverage * equity,

@@ -26,16 +26,20 @@ pub(super) struct Ctx<'a> {
     pub opening: bool,
     /// Signed position in the decision's units before it (spread units for options).
     pub position: Decimal,
+    /// An equity's state in the book before the decision, when the book has it.
+    pub current: Option<SymbolState<'a>>,
     pub qty: Decimal,
     pub priced: Priced<'a>,
     pub multiplier: Decimal,
     pub equity: Decimal,
+    /// |paid| x multiplier x quantity, worked out once.
+    notional: Decimal,
 }
 
 impl Ctx<'_> {
     /// |paid| x multiplier x quantity.
     pub fn notional(&self) -> Decimal {
-        self.priced.kind.scale(self.priced.paid.abs()) * self.qty
+        self.notional
     }
 }
 
@@ -95,13 +99,21 @@ pub(super) fn evaluate<'a>(
     }
 }
 
-fn units_of(book: &Book<'_>, trade: &TradeDecision<'_>) -> Decimal {
+/// The position in the decision's units, and an equity's state in the book (kept for
+/// applying the order: the book does not change in between).
+fn units_of<'a>(book: &Book<'a>, trade: &TradeDecision<'_>) -> (Decimal, Option<SymbolState<'a>>) {
     match &trade.instrument {
-        Instrument::Equity { symbol } => book.held(symbol),
-        Instrument::Option { legs, .. } => legs.first().map_or(Decimal::ZERO, |first| {
-            let per_unit = first.side.apply(Decimal::from(first.ratio));
-            (book.held(first.occ_symbol) / per_unit).trunc()
-        }),
+        Instrument::Equity { symbol } => {
+            let state = book.symbol(symbol);
+            (state.map_or(Decimal::ZERO, |s| s.held), state)
+        }
+        Instrument::Option { legs, .. } => {
+            let units = legs.first().map_or(Decimal::ZERO, |first| {
+                let per_unit = first.side.apply(Decimal::from(first.ratio));
+                (book.held(first.occ_symbol) / per_unit).trunc()
+            });
+            (units, None)
+        }
     }
 }
 
@@ -121,7 +133,9 @@ impl<'a> Run<'a> {
         let Some(equity) = self.gate(decision, key, opening) else {
             return;
         };
-        let Some((side, position)) = self.side_and_position(decision, trade) else {
+        // The key first: its baseline entry then serves the symbol lookup of an equity.
+        let slot = self.book.key(key);
+        let Some((side, position, current)) = self.side_and_position(decision, trade) else {
             return;
         };
         check.side = side.wire();
@@ -153,7 +167,7 @@ impl<'a> Run<'a> {
             qty = position.abs();
         }
         check.reference_price = Some(priced.reference_price);
-        if qty <= Decimal::ZERO {
+        if crate::decimal::is_non_positive(qty) {
             self.violations.push(
                 "SIZE_ROUNDS_TO_ZERO",
                 id,
@@ -183,7 +197,6 @@ impl<'a> Run<'a> {
             );
             qty = position.abs();
         }
-        let slot = self.book.key(key);
         let ctx = Ctx {
             id,
             action: decision.action,
@@ -193,10 +206,12 @@ impl<'a> Run<'a> {
             side,
             opening,
             position,
+            current,
             qty,
             priced,
             multiplier,
             equity,
+            notional: unit_cost * qty,
         };
         check.quantity = Some(ctx.qty);
         check.notional = Some(ctx.notional());
@@ -213,12 +228,7 @@ impl<'a> Run<'a> {
 
     /// `CONFLICTING_DECISIONS`, `TRADING_HALTED`/`REDUCING` and `MISSING_ACCOUNT`; the equity when
     /// the decision can be checked further.
-    fn gate(
-        &mut self,
-        decision: &'a Decision<'a>,
-        key: &'a str,
-        opening: bool,
-    ) -> Option<Decimal> {
+    fn gate(&mut self, decision: &'a Decision<'a>, key: &'a str, opening: bool) -> Option<Decimal> {
         let id = decision.id;
         if !self.seen_keys.insert(key) {
             self.violations.push(
@@ -271,10 +281,10 @@ impl<'a> Run<'a> {
         &mut self,
         decision: &'a Decision<'a>,
         trade: &'a TradeDecision<'a>,
-    ) -> Option<(Side, Decimal)> {
+    ) -> Option<(Side, Decimal, Option<SymbolState<'a>>)> {
         let id = decision.id;
         let key = trade.instrument.key();
-        let position = units_of(&self.book, trade);
+        let (position, state) = units_of(&self.book, trade);
         let side = match (decision.action, trade.direction) {
             (Action::Buy, _)
             | (Action::Increase, Direction::Long)
@@ -306,7 +316,7 @@ impl<'a> Run<'a> {
                 return None;
             }
         }
-        Some((side, position))
+        Some((side, position, state))
     }
 
     /// Applies the decision's order to the working book.
@@ -323,8 +333,9 @@ impl<'a> Run<'a> {
                     unit_value: ctx.priced.reference_price,
                     greeks: GreekVec::default(),
                 };
+                let qty = ctx.side.apply(ctx.qty);
                 self.book
-                    .change(symbol, fresh, None, ctx.side.apply(ctx.qty));
+                    .change_known(symbol, ctx.current, ctx.slot, fresh, None, qty);
             }
             Instrument::Option { underlying, .. } => {
                 for leg in &ctx.priced.legs {

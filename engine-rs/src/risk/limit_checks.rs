@@ -32,8 +32,8 @@ impl Run<'_> {
             delta: self.book.delta_of(ctx.slot),
             sector: self
                 .book
-                .key_sector(ctx.slot)
-                .map_or(Decimal::ZERO, |s| self.book.sector_gross(s)),
+                .key_sector_gross(ctx.slot)
+                .unwrap_or(Decimal::ZERO),
         }
     }
 
@@ -163,8 +163,14 @@ impl Run<'_> {
         }
         let after = self.book.greeks;
         let delta = self.book.delta_of(ctx.slot);
+        let key = ctx.key;
         let mut check = |code: &str, name: &str, value: f64, was: f64, limit: f64| {
             if value.abs() > limit && value.abs() > was.abs() {
+                let name = if name.is_empty() {
+                    format!("delta of {key}")
+                } else {
+                    name.to_owned()
+                };
                 self.violations.push(
                     code,
                     id,
@@ -180,9 +186,10 @@ impl Run<'_> {
                 );
             }
         };
+        // The per-underlying name is only written out when the check fails.
         check(
             "MAX_DELTA_PER_UNDERLYING",
-            &format!("delta of {}", ctx.key),
+            "",
             delta,
             before.delta,
             policy.max_delta_per_underlying,
@@ -239,7 +246,7 @@ impl Run<'_> {
             }
             return;
         };
-        let after = self.book.sector_gross(sector);
+        let after = self.book.key_sector_gross(ctx.slot).unwrap_or_default();
         if after > self.core.caps().sector && after > before.sector {
             let pct = after / ctx.equity;
             self.violations.push(

@@ -62,10 +62,15 @@ fn index<'m>(symbols: impl Iterator<Item = (&'m str, usize)>) -> Vec<Entry<'m>> 
 
 /// The position of the last occurrence of `symbol` in a sorted index.
 fn find(index: &[Entry<'_>], symbol: &str) -> Option<usize> {
-    let key = (tag(symbol), symbol);
-    let end = index.partition_point(|(t, s, _)| (*t, *s) <= key);
-    let (t, s, position) = *index.get(end.checked_sub(1)?)?;
-    (t == key.0 && s == symbol).then_some(position)
+    let wanted = tag(symbol);
+    // Probe on tags alone; the few entries sharing the tag are then compared in full.
+    let end = index.partition_point(|(t, _, _)| *t <= wanted);
+    index[..end]
+        .iter()
+        .rev()
+        .take_while(|(t, _, _)| *t == wanted)
+        .find(|(_, s, _)| *s == symbol)
+        .map(|(_, _, position)| *position)
 }
 
 impl<'m> MarketIndex<'m> {
@@ -73,10 +78,16 @@ impl<'m> MarketIndex<'m> {
     #[must_use]
     pub fn new(market: &'m MarketView<'m>, fallback_now: i64, max_age: i64) -> Self {
         let quotes = index(market.quotes.iter().enumerate().map(|(i, q)| (q.symbol, i)));
-        let options = index(market.option_quotes.iter().enumerate().filter_map(|(i, q)| {
-            let symbol = q.contract.map(|c| c.occ_symbol).filter(|s| !s.is_empty());
-            symbol.or_else(|| q.quote.map(|q| q.symbol)).map(|s| (s, i))
-        }));
+        let options = index(
+            market
+                .option_quotes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, q)| {
+                    let symbol = q.contract.map(|c| c.occ_symbol).filter(|s| !s.is_empty());
+                    symbol.or_else(|| q.quote.map(|q| q.symbol)).map(|s| (s, i))
+                }),
+        );
         Self {
             market,
             quotes,
@@ -124,7 +135,7 @@ impl<'m> MarketIndex<'m> {
                 ),
             ));
         };
-        if bid <= Decimal::ZERO || ask <= Decimal::ZERO || bid > ask {
+        if decimal::is_non_positive(bid) || decimal::is_non_positive(ask) || bid > ask {
             return Err(problem(
                 "INVALID_QUOTE",
                 format!(

@@ -13,5 +13,5 @@ pub mod trading_state;
 mod violation;
 
 pub use core::RiskCore;
-pub use serialized::{CheckError, RequestInstruments, request_instruments};
 pub use policy::{Policy, PolicyError};
+pub use serialized::{CheckError, RequestInstruments, request_instruments};

@@ -6,9 +6,9 @@ use super::market::{MarketIndex, QuoteProblem};
 use super::policy::Policy;
 use crate::decimal::{from_f64, to_f64};
 use crate::options::{Contract, price_greeks};
-use crate::wire::OptionQuoteView;
 use crate::plan::{Instrument, Leg, OptionKind, OrderKind, OrderSpec, Side, TradeDecision};
 use crate::portfolio::{AssetKind, GreekVec};
+use crate::wire::OptionQuoteView;
 
 const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
 /// Options stop trading at 20:00 UTC (16:00 New York in summer; conservative in winter).
@@ -60,9 +60,7 @@ pub fn price<'a>(
     policy: &Policy,
 ) -> Result<Priced<'a>, QuoteProblem> {
     match &trade.instrument {
-        Instrument::Equity { symbol } => {
-            price_equity(symbol, trade.order, side, market, policy)
-        }
+        Instrument::Equity { symbol } => price_equity(symbol, trade.order, side, market, policy),
         Instrument::Option { underlying, legs } => {
             price_option(underlying, legs, trade.order, side, market, policy)
         }
@@ -219,6 +217,48 @@ fn price_option<'a>(
 /// Largest loss of one unit at expiry in price terms (x1), or None when unbounded or naked.
 #[must_use]
 pub fn max_loss(legs: &[PricedLeg<'_>], paid: Decimal) -> Option<Decimal> {
+    // side x ratio of each leg, worked out once for the payoffs below.
+    let mut signed = [Decimal::ZERO; crate::plan::MAX_LEGS];
+    if legs.len() > signed.len() {
+        return max_loss_general(legs, paid);
+    }
+    for (slot, leg) in signed.iter_mut().zip(legs) {
+        *slot = leg.side.apply(leg.ratio);
+    }
+    let signed = &signed[..legs.len()];
+    let net = |kind: OptionKind| -> Decimal {
+        legs.iter()
+            .zip(signed)
+            .filter(|(l, _)| l.kind == kind)
+            .map(|(_, s)| *s)
+            .sum()
+    };
+    // A net short call is unbounded; a net short put is a naked short the policy treats alike.
+    if net(OptionKind::Call) < Decimal::ZERO || net(OptionKind::Put) < Decimal::ZERO {
+        return None;
+    }
+    let payoff = |spot: Decimal| -> Decimal {
+        legs.iter()
+            .zip(signed)
+            .map(|(l, s)| {
+                let intrinsic = match l.kind {
+                    OptionKind::Call => (spot - l.strike).max(Decimal::ZERO),
+                    OptionKind::Put => (l.strike - spot).max(Decimal::ZERO),
+                };
+                *s * intrinsic
+            })
+            .sum::<Decimal>()
+            - paid
+    };
+    let worst = legs
+        .iter()
+        .map(|l| payoff(l.strike))
+        .fold(payoff(Decimal::ZERO), Decimal::min);
+    Some((-worst).max(Decimal::ZERO))
+}
+
+/// [`max_loss`] for any number of legs.
+fn max_loss_general(legs: &[PricedLeg<'_>], paid: Decimal) -> Option<Decimal> {
     let net = |kind: OptionKind| -> Decimal {
         legs.iter()
             .filter(|l| l.kind == kind)
@@ -251,11 +291,53 @@ pub fn max_loss(legs: &[PricedLeg<'_>], paid: Decimal) -> Option<Decimal> {
 /// Converts Greeks per contract to per unit of the book (x100).
 #[must_use]
 pub fn per_unit(greeks: GreekVec) -> GreekVec {
-    greeks.scaled(to_f64(crate::portfolio::OPTION_MULTIPLIER))
+    // The multiplier (100) is exact in f64.
+    const MULTIPLIER: f64 = 100.0;
+    greeks.scaled(MULTIPLIER)
 }
 
 /// A decimal from an f64 for messages (0 when not finite).
 #[must_use]
 pub fn dec(value: f64) -> Decimal {
     from_f64(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decimal::to_f64;
+
+    #[test]
+    fn the_multiplier_is_exact_in_floating_point() {
+        assert_eq!(
+            to_f64(crate::portfolio::OPTION_MULTIPLIER).to_bits(),
+            100.0f64.to_bits()
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn max_loss_with_signed_ratios_worked_out_once_is_the_general_one(
+            legs in proptest::collection::vec((0u8..4, 1u32..4, 1i64..100_000), 1..=4),
+            paid in -100_000i64..100_000,
+        ) {
+            let legs: Vec<PricedLeg<'_>> = legs
+                .into_iter()
+                .map(|(shape, ratio, strike)| PricedLeg {
+                    symbol: "X",
+                    side: if shape % 2 == 0 { Side::Buy } else { Side::Sell },
+                    ratio: Decimal::from(ratio),
+                    kind: if shape < 2 { OptionKind::Call } else { OptionKind::Put },
+                    strike: Decimal::new(strike, 2),
+                    mid: Decimal::ONE,
+                    greeks: None,
+                })
+                .collect();
+            let paid = Decimal::new(paid, 3);
+            proptest::prop_assert_eq!(
+                max_loss(&legs, paid).map(|d| d.serialize()),
+                max_loss_general(&legs, paid).map(|d| d.serialize())
+            );
+        }
+    }
 }

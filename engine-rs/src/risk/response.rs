@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::decimal::{Text, fmt, fmt_text, money, money_text};
+use crate::decimal::{fmt, money, write_fmt_to, write_money_to};
 use crate::pb;
 
 /// One decision's `DecisionCheck`, with its figures unformatted.
@@ -66,36 +66,29 @@ impl Outcome<'_> {
             prost::encoding::message::encode(2, violation, &mut out);
         }
         for decision in &self.decisions {
-            let quantity = decision.quantity.map(fmt_text);
-            let reference = decision.reference_price.map(fmt_text);
-            let notional = decision.notional.map(money_text);
-            let text = |t: Option<Text>| t.map_or(0, |t| string_len(t.as_str().len()));
-            let len = string_len(decision.id.len())
-                + if decision.approved { 2 } else { 0 }
-                + text(quantity)
-                + text(reference)
-                + text(notional)
-                + if decision.side == 0 {
-                    0
-                } else {
-                    1 + varint_len(int32_wire(decision.side))
-                };
             key(&mut out, 3, LEN);
-            varint(&mut out, len as u64);
+            let start = out.len();
+            // A decision check is nearly always under 128 bytes: one length byte, patched below.
+            out.push(0);
             string(&mut out, 1, decision.id);
             if decision.approved {
                 key(&mut out, 2, VARINT);
                 out.push(1);
             }
-            for (tag, t) in [(3, quantity), (4, reference), (5, notional)] {
-                if let Some(t) = t {
-                    string(&mut out, tag, t.as_str());
-                }
+            if let Some(quantity) = decision.quantity {
+                number(&mut out, 3, |out| write_fmt_to(out, quantity));
+            }
+            if let Some(reference) = decision.reference_price {
+                number(&mut out, 4, |out| write_fmt_to(out, reference));
+            }
+            if let Some(notional) = decision.notional {
+                number(&mut out, 5, |out| write_money_to(out, notional));
             }
             if decision.side != 0 {
                 key(&mut out, 6, VARINT);
                 varint(&mut out, int32_wire(decision.side));
             }
+            patch_len(&mut out, start);
         }
         if self.trading_state != 0 {
             key(&mut out, 4, VARINT);
@@ -103,7 +96,10 @@ impl Outcome<'_> {
         }
         if self.policy_version != 0 {
             key(&mut out, 5, VARINT);
-            varint(&mut out, u64::from_ne_bytes(self.policy_version.to_ne_bytes()));
+            varint(
+                &mut out,
+                u64::from_ne_bytes(self.policy_version.to_ne_bytes()),
+            );
         }
         out
     }
@@ -117,17 +113,28 @@ fn int32_wire(value: i32) -> u64 {
     u64::from_ne_bytes(i64::from(value).to_ne_bytes())
 }
 
-fn varint_len(value: u64) -> usize {
-    prost::encoding::encoded_len_varint(value)
+/// Writes the length of the message body that starts after the byte at `at` into that byte,
+/// moving the body when its length needs more than one byte.
+fn patch_len(out: &mut Vec<u8>, at: usize) {
+    let len = out.len() - at - 1;
+    if let Ok(byte) = u8::try_from(len)
+        && byte < 0x80
+    {
+        out[at] = byte;
+        return;
+    }
+    let mut prefix = Vec::with_capacity(10);
+    varint(&mut prefix, len as u64);
+    out.splice(at..=at, prefix);
 }
 
-/// Bytes of a non-empty string field with a one-byte key (0 for an empty one).
-fn string_len(len: usize) -> usize {
-    if len == 0 {
-        0
-    } else {
-        1 + varint_len(len as u64) + len
-    }
+/// A string field holding a number written by `write` (always under 128 bytes).
+fn number(out: &mut Vec<u8>, tag: u8, write: impl FnOnce(&mut Vec<u8>)) {
+    key(out, tag, LEN);
+    let at = out.len();
+    out.push(0);
+    write(out);
+    patch_len(out, at);
 }
 
 fn varint(out: &mut Vec<u8>, value: u64) {
@@ -161,12 +168,19 @@ mod tests {
             context: [("k".to_owned(), "v".to_owned())].into_iter().collect(),
         };
         let long_id = "d".repeat(200);
-        for (approved, side, state, version) in
-            [(true, 1, 1, 7), (false, 0, 0, 0), (false, 2, -3, -1), (true, -1, 3, i64::MAX)]
-        {
+        for (approved, side, state, version) in [
+            (true, 1, 1, 7),
+            (false, 0, 0, 0),
+            (false, 2, -3, -1),
+            (true, -1, 3, i64::MAX),
+        ] {
             let outcome = Outcome {
                 approved,
-                violations: if approved { vec![] } else { vec![violation.clone()] },
+                violations: if approved {
+                    vec![]
+                } else {
+                    vec![violation.clone()]
+                },
                 decisions: vec![
                     DecisionOutcome {
                         id: "d1",
@@ -185,7 +199,10 @@ mod tests {
                 trading_state: state,
                 policy_version: version,
             };
-            assert_eq!(outcome.encode(), outcome.clone().into_response().encode_to_vec());
+            assert_eq!(
+                outcome.encode(),
+                outcome.clone().into_response().encode_to_vec()
+            );
         }
     }
 }

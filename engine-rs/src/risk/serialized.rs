@@ -34,10 +34,7 @@ pub struct RequestInstruments {
     pub occ_symbols: Vec<String>,
 }
 
-fn with_market<R>(
-    bytes: &[u8],
-    f: impl FnOnce(&MarketView<'_>) -> R,
-) -> Result<R, DecodeError> {
+fn with_market<R>(bytes: &[u8], f: impl FnOnce(&MarketView<'_>) -> R) -> Result<R, DecodeError> {
     if let Ok(view) = MarketView::decode(bytes) {
         return Ok(f(&view));
     }
@@ -66,7 +63,11 @@ fn with_request_plan<R>(
 }
 
 impl RiskCore {
-    fn encode_check(&self, plan: &PlanView<'_>, market: &MarketView<'_>) -> Result<Vec<u8>, PlanError> {
+    fn encode_check(
+        &self,
+        plan: &PlanView<'_>,
+        market: &MarketView<'_>,
+    ) -> Result<Vec<u8>, PlanError> {
         self.check_encoded(plan, market, |outcome| outcome.encode())
     }
 
@@ -77,8 +78,10 @@ impl RiskCore {
     /// `CheckError::Decode` for bytes that are not the message (the plan's are decoded
     /// first), `CheckError::Plan` for a structurally invalid plan.
     pub fn check_serialized(&self, plan: &[u8], market: &[u8]) -> Result<Vec<u8>, CheckError> {
-        with_plan(plan, |plan| with_market(market, |market| self.encode_check(plan, market)))??
-            .map_err(CheckError::from)
+        with_plan(plan, |plan| {
+            with_market(market, |market| self.encode_check(plan, market))
+        })??
+        .map_err(CheckError::from)
     }
 
     /// As [`RiskCore::check_serialized`], with the plan inside a serialized
@@ -93,7 +96,9 @@ impl RiskCore {
             let plan = plan.ok_or_else(|| {
                 CheckError::Plan(PlanError::plan("MISSING_PLAN", "the request has no plan"))
             })?;
-            Ok(with_market(market, |market| self.encode_check(plan, market))??)
+            Ok(with_market(market, |market| {
+                self.encode_check(plan, market)
+            })??)
         })?
     }
 }

@@ -207,4 +207,3 @@ impl<'a> UnavailableView<'a> {
         Ok(())
     }
 }
-

@@ -79,7 +79,9 @@ pub fn request_plan(bytes: &[u8]) -> Result<Option<PlanView<'_>>, Malformed> {
     let mut r = Reader::new(bytes);
     while let Some((tag, wire)) = r.key()? {
         match tag {
-            1 => plan.get_or_insert_with(PlanView::default).merge(r.bytes(wire)?)?,
+            1 => plan
+                .get_or_insert_with(PlanView::default)
+                .merge(r.bytes(wire)?)?,
             _ => r.skip(wire)?,
         }
     }

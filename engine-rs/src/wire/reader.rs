@@ -45,6 +45,12 @@ impl<'a> Reader<'a> {
 
     /// At most 10 bytes, the tenth below 2 (`prost`'s rule).
     pub(super) fn varint(&mut self) -> Result<u64, Malformed> {
+        if let Some((&byte, rest)) = self.buf.split_first()
+            && byte < 0x80
+        {
+            self.buf = rest;
+            return Ok(u64::from(byte));
+        }
         let mut value = 0u64;
         for index in 0..10 {
             let Some((&byte, rest)) = self.buf.split_first() else {
