@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from datetime import datetime
+from typing import Any, Final, Literal, Protocol
 
 from cream.config.content import (
     canonical_json,
@@ -29,7 +30,11 @@ from cream.config.schema import default_document
 from cream.config.validation import validate_document
 from cream.config.versions import ConfigVersion
 from cream.events.log import EventLog
-from cream.storage.config_versions import ConfigVersionStore, Preconditions
+from cream.storage.config_versions import (
+    AuditAction,
+    ConfigVersionStore,
+    Preconditions,
+)
 from cream.storage.database import Statement
 from cream.storage.errors import ConstraintViolationError
 
@@ -90,27 +95,16 @@ class ConfigService(ConfigReader):
                 ),
             ]
         else:
-            config_id = current.id
-            steps = [
-                store.audit_entry(
-                    uuid.uuid4().hex,
-                    "draft",
-                    config_id,
-                    actor=by,
-                    now=now,
-                    from_version=current.parent_version,
-                    diff=[e.as_dict() for e in diff(current.document, normal)],
-                    draft=(current.content_hash, ("draft", "validated")),
-                ),
-                store.update_draft(
-                    config_id,
-                    canonical_json(normal),
-                    content_hash(normal),
-                    expected_hash=current.content_hash,
-                    status="draft",
-                    now=now,
-                ),
-            ]
+            steps = _rewrite_draft(
+                store,
+                current,
+                normal,
+                action="draft",
+                status="draft",
+                by=by,
+                now=now,
+                diff=[e.as_dict() for e in diff(current.document, normal)],
+            )
         await self._guarded(steps, f"the {environment} draft changed while it was being saved")
         return await self._require_draft(environment)
 
@@ -126,26 +120,15 @@ class ConfigService(ConfigReader):
         validate_document(draft.data)
         store = ConfigVersionStore(self._db, environment)
         await self._check_proven(store, draft.content_hash)
-        now = self._clock.now()
-        steps = [
-            store.audit_entry(
-                uuid.uuid4().hex,
-                "validate",
-                draft.id,
-                actor=by,
-                now=now,
-                from_version=draft.parent_version,
-                draft=(draft.content_hash, ("draft", "validated")),
-            ),
-            store.update_draft(
-                draft.id,
-                canonical_json(draft.data),
-                draft.content_hash,
-                expected_hash=draft.content_hash,
-                status="validated",
-                now=now,
-            ),
-        ]
+        steps = _rewrite_draft(
+            store,
+            draft,
+            draft.data,
+            action="validate",
+            status="validated",
+            by=by,
+            now=self._clock.now(),
+        )
         await self._guarded(steps, f"the {environment} draft changed while it was being validated")
         return await self._require_draft(environment)
 
@@ -380,3 +363,48 @@ class ConfigService(ConfigReader):
                 "LIVE may only activate a config that was active in PAPER; promote this "
                 "content in PAPER first"
             )
+
+
+class _DraftRef(Protocol):
+    """What a draft rewrite needs to know of the draft it replaces."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def parent_version(self) -> int | None: ...
+    @property
+    def content_hash(self) -> str: ...
+
+
+def _rewrite_draft(
+    store: ConfigVersionStore,
+    current: _DraftRef,
+    data: Mapping[str, Any],
+    *,
+    action: AuditAction,
+    status: Literal["draft", "validated"],
+    by: str,
+    now: datetime,
+    diff: list[dict[str, Any]] | None = None,
+) -> list[Statement]:
+    """The audited update of an existing draft, guarded by the content hash it was read with."""
+    return [
+        store.audit_entry(
+            uuid.uuid4().hex,
+            action,
+            current.id,
+            actor=by,
+            now=now,
+            from_version=current.parent_version,
+            diff=diff,
+            draft=(current.content_hash, ("draft", "validated")),
+        ),
+        store.update_draft(
+            current.id,
+            canonical_json(data),
+            content_hash(data),
+            expected_hash=current.content_hash,
+            status=status,
+            now=now,
+        ),
+    ]

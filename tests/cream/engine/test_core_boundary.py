@@ -6,6 +6,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cream import _engine
+from cream.engine.policy import default_policy
 from cream.v1 import common_pb2 as common
 from cream.v1 import decision_pb2 as decision
 from cream.v1 import execution_pb2 as ex
@@ -19,33 +20,11 @@ def _ts(seconds: int = NOW) -> Timestamp:
 
 
 def _policy(version: int = 3) -> ex.RiskPolicy:
-    return ex.RiskPolicy(
-        version=version,
-        per_instrument=ex.PerInstrumentLimits(
-            max_notional="50000", max_units="1000", max_equity_pct="0.10"
-        ),
-        portfolio=ex.PortfolioLimits(
-            max_gross_notional="500000", max_net_notional="200000", max_leverage="2.0"
-        ),
-        options=ex.OptionsLimits(
-            max_delta_per_underlying=100,
-            max_portfolio_delta=500,
-            max_portfolio_gamma=50,
-            max_portfolio_vega=1000,
-            max_portfolio_theta=-500,
-        ),
-        sizing=ex.SizingLimits(max_risk_per_trade_pct="0.02", min_reward_risk="1.5"),
-        concentration=ex.ConcentrationLimits(
-            max_sector_pct="0.35", sector_by_symbol={"AAPL": "TECH"}
-        ),
-        execution=ex.ExecutionLimits(
-            price_collar_pct="0.05", market_order_buffer_pct="0.005", max_quote_age_seconds=120
-        ),
-        day_trade=ex.DayTradeRule(enabled=False),
-        breakers=ex.CircuitBreakers(
-            daily_loss_reducing_pct="0.03", daily_loss_halt_pct="0.05", max_drawdown_pct="0.15"
-        ),
-    )
+    # The seed defaults, with a one-symbol sector map so unknown sectors are visible.
+    policy = default_policy(version)
+    policy.concentration.sector_by_symbol.clear()
+    policy.concentration.sector_by_symbol["AAPL"] = "TECH"
+    return policy
 
 
 def _portfolio(positions: list[ex.Position] | None = None) -> ex.PortfolioState:
