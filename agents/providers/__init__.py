@@ -1,0 +1,1 @@
+"""LLM providers behind one protocol: structured generation into a pydantic model."""
