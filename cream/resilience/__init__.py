@@ -1,0 +1,1 @@
+"""Guards for calls to rate-limited, failure-prone services: token buckets, breakers, throttles."""
