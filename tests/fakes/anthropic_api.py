@@ -1,0 +1,162 @@
+"""A fake Anthropic Messages API answering `POST /v1/messages` in its wire format.
+
+Bodies follow the recorded responses of the real service (anthropic-sdk-python test
+snapshots): a `message` with `content` blocks (`tool_use` with `id`, `name`, `input`),
+`stop_reason` and `usage`; errors in the envelope `{type: "error", error: {type, message}}`.
+What the fake answers is up to a programmable responder, so tests can return a valid tool
+call, an invalid one, 429 with Retry-After, 5xx, slow answers or an authentication failure.
+The API key must arrive in the `x-api-key` header or as a bearer token (SDK 2.x sends the
+latter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.fakes.http_server import FakeHttpServer, Reply, Request
+
+API_KEY = "test-anthropic-key"
+
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+@dataclass(frozen=True)
+class AnthropicCall:
+    """One messages request as the fake understood it."""
+
+    model: str
+    system: str
+    user: str
+    tools: list[dict[str, Any]]
+    tool_choice: dict[str, Any] | None
+    body: dict[str, Any]
+
+
+Responder = Callable[[AnthropicCall], Reply]
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(block.get("text", "") for block in content or [] if isinstance(block, dict))
+
+
+def tool_use(
+    call: AnthropicCall,
+    tool_input: Any,
+    *,
+    input_tokens: int = 150,
+    output_tokens: int = 60,
+    stop_reason: str = "tool_use",
+) -> Reply:
+    """A 200 whose content is one call of the requested tool with `tool_input`."""
+    name = (call.tool_choice or {}).get("name") or call.tools[0]["name"]
+    return message(
+        call,
+        [{"type": "tool_use", "id": "toolu_01FakeToolUse", "name": name, "input": tool_input}],
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        stop_reason=stop_reason,
+    )
+
+
+def message(
+    call: AnthropicCall,
+    content: list[dict[str, Any]],
+    *,
+    input_tokens: int = 150,
+    output_tokens: int = 60,
+    stop_reason: str = "end_turn",
+) -> Reply:
+    """A 200 `message` with the given content blocks."""
+    body = {
+        "id": "msg_01FakeMessage",
+        "type": "message",
+        "role": "assistant",
+        "model": call.model,
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": input_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "output_tokens": output_tokens,
+            "service_tier": "standard",
+        },
+    }
+    return Reply(200, body, {"request-id": "req_fake"})
+
+
+def error(
+    status: int,
+    message_text: str,
+    *,
+    retry_after: str | None = None,
+    delay_seconds: float = 0.0,
+) -> Reply:
+    """An error in Anthropic's envelope."""
+    body = {
+        "type": "error",
+        "error": {"type": _ERROR_TYPES.get(status, "api_error"), "message": message_text},
+        "request_id": "req_fake_error",
+    }
+    headers = {"retry-after": retry_after} if retry_after is not None else {}
+    return Reply(status, body, headers, delay_seconds=delay_seconds)
+
+
+class AnthropicFake:
+    """A fake messages endpoint; set `responder` (or `script`) to choose the answers."""
+
+    def __init__(self, responder: Responder) -> None:
+        self.responder = responder
+        self.calls: list[AnthropicCall] = []
+        self.server = FakeHttpServer({("POST", "/v1/messages"): self._handle})
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def script(self, replies: Iterable[Callable[[AnthropicCall], Reply]]) -> None:
+        """Answer with each of `replies` in order (500 once they run out)."""
+        pending = list(replies)
+
+        def next_reply(call: AnthropicCall) -> Reply:
+            if not pending:
+                return error(500, "the test scripted no more replies")
+            return pending.pop(0)(call)
+
+        self.responder = next_reply
+
+    def _handle(self, request: Request) -> Reply:
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if API_KEY not in (request.headers.get("x-api-key"), bearer):
+            return error(401, "invalid x-api-key")
+        body = request.json()
+        call = AnthropicCall(
+            model=body["model"],
+            system=_text(body.get("system")),
+            user="\n".join(_text(m.get("content")) for m in body.get("messages", [])),
+            tools=body.get("tools", []),
+            tool_choice=body.get("tool_choice"),
+            body=body,
+        )
+        self.calls.append(call)
+        return self.responder(call)
+
+    def __enter__(self) -> AnthropicFake:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
