@@ -1,5 +1,6 @@
 //! Cream's deterministic risk core: plan validation, cumulative risk checks, the FIX order
-//! state machine, exposure and Greeks, stop triggers and Black-Scholes.
+//! state machine, exposure and Greeks, stop triggers, Black-Scholes and execution-tactic
+//! slice schedules.
 //!
 //! Domain modules are plain Rust; everything `PyO3` lives in [`python`] behind the `python`
 //! feature, so `cargo test` runs without Python. Nothing here reads the clock: time arrives
@@ -17,6 +18,7 @@ pub mod portfolio;
 pub mod python;
 pub mod risk;
 pub mod stops;
+pub mod tactics;
 pub mod wire;
 
 /// The generated `cream.v1` wire types.
