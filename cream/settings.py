@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     alpaca_secret: str | None = None
     google_api_key: str | None = None
     anthropic_api_key: str | None = None
+    gemini_base_url: str | None = Field(default=None, description="Gemini API endpoint override")
+    anthropic_base_url: str | None = Field(default=None, description="Anthropic endpoint override")
     cream_api_token: str | None = None
     cream_log_level: str = "INFO"
 
