@@ -1,0 +1,1 @@
+"""The Alpaca brokerage behind the BrokerPort: REST, trade_updates stream, reconciliation."""
