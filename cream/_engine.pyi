@@ -32,6 +32,12 @@ class OverfillError(CoreError):
 class OptionMathError(CoreError):
     """Bad Black-Scholes inputs, or no implied volatility."""
 
+class InvalidTacticError(CoreError):
+    """A slice schedule request the tactic cannot use (zero quantity, empty profile, ...)."""
+
+class ParticipationShortfallError(CoreError):
+    """The participation cap cannot absorb the quantity. args == (code, message, shortfall)."""
+
 @final
 class RiskCore:
     """The risk core: a policy and a portfolio, checking plans against a market."""
@@ -119,3 +125,56 @@ def implied_vol(
     rate: float,
     dividend: float = 0.0,
 ) -> float: ...
+
+@final
+class Slice:
+    """One child order of a schedule; decimals as strings, limit_price "" when not priced yet."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def quantity(self) -> str: ...
+    @property
+    def release_at_ms(self) -> int: ...
+    @property
+    def release(self) -> str: ...
+    @property
+    def pricing(self) -> str: ...
+    @property
+    def limit_price(self) -> str: ...
+
+@final
+class Schedule:
+    """A parent order split into children; tactic is the one used (ADAPTIVE resolves)."""
+
+    @property
+    def requested(self) -> int: ...
+    @property
+    def tactic(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def slices(self) -> list[Slice]: ...
+
+def slice_schedule(
+    tactic: int,
+    side: int,
+    quantity: str,
+    *,
+    lot: str = "1",
+    bid: str = "",
+    ask: str = "",
+    aggression_bps: str = "5",
+    start_ms: int = 0,
+    duration_ms: int = 0,
+    slices: int = 0,
+    jitter_pct: int = 0,
+    seed: int = 0,
+    volume_profile: list[str] = ...,
+    participation_cap: str = "1",
+    peak: str = "",
+    child_pricing: str = "AGGRESSIVE",
+    urgency: str = "NORMAL",
+    average_volume: str = "",
+) -> Schedule: ...
+def child_limit_price(side: int, pricing: str, bid: str, ask: str, aggression_bps: str) -> str: ...

@@ -3,12 +3,14 @@
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
+use crate::decimal::fmt;
 use crate::error::{Coded, DecodeError as CoreDecodeError};
 use crate::options::OptionMathError as CoreOptionMathError;
 use crate::order::OrderError;
 use crate::plan::PlanError;
 use crate::portfolio::PortfolioError;
 use crate::risk::{CheckError, PolicyError};
+use crate::tactics::TacticError;
 
 pyo3::create_exception!(
     cream._engine,
@@ -71,6 +73,19 @@ pyo3::create_exception!(
     "Bad Black-Scholes inputs or no implied volatility."
 );
 
+pyo3::create_exception!(
+    cream._engine,
+    InvalidTacticError,
+    CoreError,
+    "A slice schedule request the tactic cannot use."
+);
+pyo3::create_exception!(
+    cream._engine,
+    ParticipationShortfallError,
+    CoreError,
+    "The participation cap cannot absorb the quantity. args == (code, message, shortfall)."
+);
+
 pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("CoreError", py.get_type::<CoreError>())?;
@@ -86,6 +101,11 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("OverfillError", py.get_type::<OverfillError>())?;
     m.add("OptionMathError", py.get_type::<OptionMathError>())?;
+    m.add("InvalidTacticError", py.get_type::<InvalidTacticError>())?;
+    m.add(
+        "ParticipationShortfallError",
+        py.get_type::<ParticipationShortfallError>(),
+    )?;
     Ok(())
 }
 
@@ -142,6 +162,18 @@ impl From<OrderError> for PyErr {
             OrderError::InvalidTransition { .. } => InvalidTransitionError::new_err(args),
             OrderError::Overfill { .. } => OverfillError::new_err(args),
             OrderError::InvalidReport { .. } => CoreError::new_err(args),
+        }
+    }
+}
+
+impl From<TacticError> for PyErr {
+    fn from(err: TacticError) -> Self {
+        let (code, message) = args(&err);
+        match err {
+            TacticError::ParticipationShortfall { shortfall, .. } => {
+                ParticipationShortfallError::new_err((code, message, fmt(shortfall)))
+            }
+            _ => InvalidTacticError::new_err((code, message)),
         }
     }
 }

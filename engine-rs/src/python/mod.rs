@@ -4,6 +4,7 @@ mod errors;
 mod functions;
 mod orders;
 mod risk;
+mod tactics;
 
 use pyo3::prelude::*;
 
@@ -20,5 +21,9 @@ fn engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::bs_price_greeks, m)?)?;
     m.add_function(wrap_pyfunction!(functions::implied_vol, m)?)?;
     m.add_function(wrap_pyfunction!(risk::request_instruments, m)?)?;
+    m.add_class::<tactics::PySchedule>()?;
+    m.add_class::<tactics::PySlice>()?;
+    m.add_function(wrap_pyfunction!(tactics::slice_schedule, m)?)?;
+    m.add_function(wrap_pyfunction!(tactics::child_limit_price, m)?)?;
     Ok(())
 }
