@@ -46,6 +46,23 @@ _SELECT: Final = (
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionFilter:
+    """Which decisions a search returns; None fields do not filter.
+
+    `since` and `until` bound `created_at` (UTC text, inclusive and exclusive);
+    `after` is a keyset cursor `(created_at, id)`: only decisions older than it.
+    """
+
+    symbol: str | None = None
+    action: str | None = None
+    status: DecisionStatus | None = None
+    cycle_id: str | None = None
+    since: str | None = None
+    until: str | None = None
+    after: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DecisionLineage:
     """What produced a decision: config version, model and prompt, usage and the snapshot seen."""
 
@@ -215,6 +232,44 @@ class DecisionRepository:
                 f"ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                 (self._environment, symbol, limit, offset),
             )
+        return [_stored(row) for row in rows]
+
+    async def search(
+        self, where: DecisionFilter, *, limit: int = 50, offset: int = 0
+    ) -> builtins.list[StoredDecision]:
+        """A page of decisions matching `where`, newest first (`created_at`, then id).
+
+        Raises:
+            InvalidRecordError: The page bounds or the status are invalid.
+        """
+        page(limit, offset)
+        clauses = ["environment = ?"]
+        params: builtins.list[str | int] = [self._environment]
+        for column, value in (
+            ("symbol", where.symbol),
+            ("action", where.action),
+            ("status", where.status),
+            ("cycle_id", where.cycle_id),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if where.status is not None and where.status not in DECISION_STATUSES:
+            raise InvalidRecordError(f"unknown decision status {where.status!r}")
+        if where.since is not None:
+            clauses.append("created_at >= ?")
+            params.append(where.since)
+        if where.until is not None:
+            clauses.append("created_at < ?")
+            params.append(where.until)
+        if where.after is not None:
+            clauses.append("(created_at < ? OR (created_at = ? AND id < ?))")
+            params.extend((where.after[0], where.after[0], where.after[1]))
+        rows = await self._db.query(
+            f"{_SELECT} WHERE {' AND '.join(clauses)} "
+            f"ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
         return [_stored(row) for row in rows]
 
 

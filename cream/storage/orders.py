@@ -198,8 +198,10 @@ class OrderRepository:
         *,
         symbol: str | None = None,
         status: execution_pb2.OrderStatus.ValueType | None = None,
+        cycle_id: str | None = None,
+        decision_id: str | None = None,
     ) -> builtins.list[execution_pb2.Order]:
-        """A page of orders, newest first, optionally of one symbol and/or status.
+        """A page of orders, newest first, optionally of one symbol, status, cycle or decision.
 
         Raises:
             InvalidRecordError: `limit` is outside 1..1000, `offset` is negative, or `status`
@@ -217,6 +219,12 @@ class OrderRepository:
         if status is not None:
             where.append("status = ?")
             params.append(status_name(status))
+        if cycle_id is not None:
+            where.append("cycle_id = ?")
+            params.append(cycle_id)
+        if decision_id is not None:
+            where.append("decision_id = ?")
+            params.append(decision_id)
         rows = await self._db.query(
             f"SELECT id, payload FROM orders WHERE {' AND '.join(where)} "  # noqa: S608 - constant names only
             f"ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",

@@ -1,0 +1,5 @@
+"""`python -m api [--listen HOST:PORT]`."""
+
+from api.cli import main
+
+raise SystemExit(main())
