@@ -149,18 +149,11 @@ class MarketDataServicer(md_grpc.MarketDataServiceServicer):
                 )
             except DataUnavailable as exc:
                 raise _unavailable_error(exc, request.underlying) from None
-            if chain.unavailable:
-                # The response has no field for them: say so in the log rather than hide it.
-                log.warning(
-                    "%d contracts of %s could not be priced: %s",
-                    len(chain.unavailable),
-                    request.underlying,
-                    ", ".join(f"{u.symbol} {u.reason_code}" for u in chain.unavailable[:5]),
-                )
             return md.GetOptionChainResponse(
                 underlying=chain.underlying,
                 underlying_quote=chain.underlying_quote,
                 options=chain.options,
+                unavailable=chain.unavailable,
             )
 
         return await guarded(context, run, "market data")

@@ -62,6 +62,11 @@ class IndicatorValues:
         """Names of the indicators that have no value yet."""
         return [name for name in self.__slots__ if getattr(self, name) is None]
 
+    def as_decimal_strings(self) -> dict[str, str]:
+        """The indicators that have a value, by name, as decimal strings (the wire form)."""
+        values = ((name, getattr(self, name)) for name in self.__slots__)
+        return {name: format_decimal(value) for name, value in values if value is not None}
+
 
 @dataclass(frozen=True, slots=True)
 class Gap:
@@ -106,6 +111,12 @@ def format_price(value: float) -> str:
     text = f"{value:.4f}".rstrip("0")
     decimals = len(text) - text.index(".") - 1
     return text + "0" * max(0, 2 - decimals)
+
+
+def format_decimal(value: float, places: int = 6) -> str:
+    """A finite float as a plain decimal string with at most `places` decimals (no exponent)."""
+    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def bars_to_proto(bars: Bars) -> list[md.Bar]:
@@ -284,8 +295,12 @@ def _proto(as_of: datetime, views: dict[str, SymbolView], gaps: list[Gap]) -> md
         entry = snapshot.symbols.add(symbol=view.symbol)
         if view.quote is not None:
             entry.quote.CopyFrom(view.quote)
+            if view.quote_modeled:
+                entry.quote.modeled = view.quote_modeled
         if view.bars is not None:
             entry.bars.extend(bars_to_proto(view.bars))
+        if view.indicators is not None:
+            entry.indicators.update(view.indicators.as_decimal_strings())
         entry.regime = view.regime.regime.to_proto() if view.regime else common.REGIME_UNSPECIFIED
     for gap in gaps:
         snapshot.unavailable.add(

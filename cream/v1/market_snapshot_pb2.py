@@ -26,37 +26,41 @@ from cream.v1 import common_pb2 as cream_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63ream/v1/market_snapshot.proto\x12\x08\x63ream.v1\x1a\x15\x63ream/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc7\x01\n\x05Quote\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x10\n\x03\x62id\x18\x02 \x01(\tR\x03\x62id\x12\x10\n\x03\x61sk\x18\x03 \x01(\tR\x03\x61sk\x12\x12\n\x04last\x18\x04 \x01(\tR\x04last\x12\x19\n\x08\x62id_size\x18\x05 \x01(\x03R\x07\x62idSize\x12\x19\n\x08\x61sk_size\x18\x06 \x01(\x03R\x07\x61skSize\x12\x38\n\ttimestamp\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ttimestamp\"\xdd\x01\n\x03\x42\x61r\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x1c\n\ttimeframe\x18\x02 \x01(\tR\ttimeframe\x12\x38\n\ttimestamp\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ttimestamp\x12\x12\n\x04open\x18\x04 \x01(\tR\x04open\x12\x12\n\x04high\x18\x05 \x01(\tR\x04high\x12\x10\n\x03low\x18\x06 \x01(\tR\x03low\x12\x14\n\x05\x63lose\x18\x07 \x01(\tR\x05\x63lose\x12\x16\n\x06volume\x18\x08 \x01(\x03R\x06volume\"\xe3\x01\n\x0bOptionQuote\x12/\n\x08\x63ontract\x18\x01 \x01(\x0b\x32\x13.cream.v1.OptionLegR\x08\x63ontract\x12%\n\x05quote\x18\x02 \x01(\x0b\x32\x0f.cream.v1.QuoteR\x05quote\x12(\n\x06greeks\x18\x03 \x01(\x0b\x32\x10.cream.v1.GreeksR\x06greeks\x12-\n\x12implied_volatility\x18\x04 \x01(\x01R\x11impliedVolatility\x12#\n\ropen_interest\x18\x05 \x01(\x03R\x0copenInterest\"`\n\x0bUnavailable\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x1f\n\x0breason_code\x18\x02 \x01(\tR\nreasonCode\x12\x18\n\x07message\x18\x03 \x01(\tR\x07message\"\x9c\x01\n\x0eSymbolSnapshot\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12%\n\x05quote\x18\x02 \x01(\x0b\x32\x0f.cream.v1.QuoteR\x05quote\x12!\n\x04\x62\x61rs\x18\x03 \x03(\x0b\x32\r.cream.v1.BarR\x04\x62\x61rs\x12(\n\x06regime\x18\x04 \x01(\x0e\x32\x10.cream.v1.RegimeR\x06regime\"\xae\x01\n\x0eMarketSnapshot\x12/\n\x05\x61s_of\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04\x61sOf\x12\x32\n\x07symbols\x18\x02 \x03(\x0b\x32\x18.cream.v1.SymbolSnapshotR\x07symbols\x12\x37\n\x0bunavailable\x18\x03 \x03(\x0b\x32\x15.cream.v1.UnavailableR\x0bunavailable\"i\n\x12GetSnapshotRequest\x12\x18\n\x07symbols\x18\x01 \x03(\tR\x07symbols\x12\x1b\n\tbar_count\x18\x02 \x01(\rR\x08\x62\x61rCount\x12\x1c\n\ttimeframe\x18\x03 \x01(\tR\ttimeframe\"K\n\x13GetSnapshotResponse\x12\x34\n\x08snapshot\x18\x01 \x01(\x0b\x32\x18.cream.v1.MarketSnapshotR\x08snapshot\"u\n\x15GetOptionChainRequest\x12\x1e\n\nunderlying\x18\x01 \x01(\tR\nunderlying\x12\x1d\n\nmin_expiry\x18\x02 \x01(\tR\tminExpiry\x12\x1d\n\nmax_expiry\x18\x03 \x01(\tR\tmaxExpiry\"\xa5\x01\n\x16GetOptionChainResponse\x12\x1e\n\nunderlying\x18\x01 \x01(\tR\nunderlying\x12:\n\x10underlying_quote\x18\x02 \x01(\x0b\x32\x0f.cream.v1.QuoteR\x0funderlyingQuote\x12/\n\x07options\x18\x03 \x03(\x0b\x32\x15.cream.v1.OptionQuoteR\x07options\"6\n\x1aSubscribeMarketDataRequest\x12\x18\n\x07symbols\x18\x01 \x03(\tR\x07symbols\"D\n\x1bSubscribeMarketDataResponse\x12%\n\x05quote\x18\x01 \x01(\x0b\x32\x0f.cream.v1.QuoteR\x05quote2\x9a\x02\n\x11MarketDataService\x12J\n\x0bGetSnapshot\x12\x1c.cream.v1.GetSnapshotRequest\x1a\x1d.cream.v1.GetSnapshotResponse\x12S\n\x0eGetOptionChain\x12\x1f.cream.v1.GetOptionChainRequest\x1a .cream.v1.GetOptionChainResponse\x12\x64\n\x13SubscribeMarketData\x12$.cream.v1.SubscribeMarketDataRequest\x1a%.cream.v1.SubscribeMarketDataResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63ream/v1/market_snapshot.proto\x12\x08\x63ream.v1\x1a\x15\x63ream/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n\x05Quote\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x10\n\x03\x62id\x18\x02 \x01(\tR\x03\x62id\x12\x10\n\x03\x61sk\x18\x03 \x01(\tR\x03\x61sk\x12\x12\n\x04last\x18\x04 \x01(\tR\x04last\x12\x19\n\x08\x62id_size\x18\x05 \x01(\x03R\x07\x62idSize\x12\x19\n\x08\x61sk_size\x18\x06 \x01(\x03R\x07\x61skSize\x12\x38\n\ttimestamp\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ttimestamp\x12\x18\n\x07modeled\x18\x08 \x01(\tR\x07modeled\"\xdd\x01\n\x03\x42\x61r\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x1c\n\ttimeframe\x18\x02 \x01(\tR\ttimeframe\x12\x38\n\ttimestamp\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ttimestamp\x12\x12\n\x04open\x18\x04 \x01(\tR\x04open\x12\x12\n\x04high\x18\x05 \x01(\tR\x04high\x12\x10\n\x03low\x18\x06 \x01(\tR\x03low\x12\x14\n\x05\x63lose\x18\x07 \x01(\tR\x05\x63lose\x12\x16\n\x06volume\x18\x08 \x01(\x03R\x06volume\"\xe3\x01\n\x0bOptionQuote\x12/\n\x08\x63ontract\x18\x01 \x01(\x0b\x32\x13.cream.v1.OptionLegR\x08\x63ontract\x12%\n\x05quote\x18\x02 \x01(\x0b\x32\x0f.cream.v1.QuoteR\x05quote\x12(\n\x06greeks\x18\x03 \x01(\x0b\x32\x10.cream.v1.GreeksR\x06greeks\x12-\n\x12implied_volatility\x18\x04 \x01(\x01R\x11impliedVolatility\x12#\n\ropen_interest\x18\x05 \x01(\x03R\x0copenInterest\"`\n\x0bUnavailable\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x1f\n\x0breason_code\x18\x02 \x01(\tR\nreasonCode\x12\x18\n\x07message\x18\x03 \x01(\tR\x07message\"\xa5\x02\n\x0eSymbolSnapshot\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12%\n\x05quote\x18\x02 \x01(\x0b\x32\x0f.cream.v1.QuoteR\x05quote\x12!\n\x04\x62\x61rs\x18\x03 \x03(\x0b\x32\r.cream.v1.BarR\x04\x62\x61rs\x12(\n\x06regime\x18\x04 \x01(\x0e\x32\x10.cream.v1.RegimeR\x06regime\x12H\n\nindicators\x18\x05 \x03(\x0b\x32(.cream.v1.SymbolSnapshot.IndicatorsEntryR\nindicators\x1a=\n\x0fIndicatorsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xae\x01\n\x0eMarketSnapshot\x12/\n\x05\x61s_of\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04\x61sOf\x12\x32\n\x07symbols\x18\x02 \x03(\x0b\x32\x18.cream.v1.SymbolSnapshotR\x07symbols\x12\x37\n\x0bunavailable\x18\x03 \x03(\x0b\x32\x15.cream.v1.UnavailableR\x0bunavailable\"i\n\x12GetSnapshotRequest\x12\x18\n\x07symbols\x18\x01 \x03(\tR\x07symbols\x12\x1b\n\tbar_count\x18\x02 \x01(\rR\x08\x62\x61rCount\x12\x1c\n\ttimeframe\x18\x03 \x01(\tR\ttimeframe\"K\n\x13GetSnapshotResponse\x12\x34\n\x08snapshot\x18\x01 \x01(\x0b\x32\x18.cream.v1.MarketSnapshotR\x08snapshot\"u\n\x15GetOptionChainRequest\x12\x1e\n\nunderlying\x18\x01 \x01(\tR\nunderlying\x12\x1d\n\nmin_expiry\x18\x02 \x01(\tR\tminExpiry\x12\x1d\n\nmax_expiry\x18\x03 \x01(\tR\tmaxExpiry\"\xde\x01\n\x16GetOptionChainResponse\x12\x1e\n\nunderlying\x18\x01 \x01(\tR\nunderlying\x12:\n\x10underlying_quote\x18\x02 \x01(\x0b\x32\x0f.cream.v1.QuoteR\x0funderlyingQuote\x12/\n\x07options\x18\x03 \x03(\x0b\x32\x15.cream.v1.OptionQuoteR\x07options\x12\x37\n\x0bunavailable\x18\x04 \x03(\x0b\x32\x15.cream.v1.UnavailableR\x0bunavailable\"6\n\x1aSubscribeMarketDataRequest\x12\x18\n\x07symbols\x18\x01 \x03(\tR\x07symbols\"D\n\x1bSubscribeMarketDataResponse\x12%\n\x05quote\x18\x01 \x01(\x0b\x32\x0f.cream.v1.QuoteR\x05quote2\x9a\x02\n\x11MarketDataService\x12J\n\x0bGetSnapshot\x12\x1c.cream.v1.GetSnapshotRequest\x1a\x1d.cream.v1.GetSnapshotResponse\x12S\n\x0eGetOptionChain\x12\x1f.cream.v1.GetOptionChainRequest\x1a .cream.v1.GetOptionChainResponse\x12\x64\n\x13SubscribeMarketData\x12$.cream.v1.SubscribeMarketDataRequest\x1a%.cream.v1.SubscribeMarketDataResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cream.v1.market_snapshot_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_SYMBOLSNAPSHOT_INDICATORSENTRY']._loaded_options = None
+  _globals['_SYMBOLSNAPSHOT_INDICATORSENTRY']._serialized_options = b'8\001'
   _globals['_QUOTE']._serialized_start=101
-  _globals['_QUOTE']._serialized_end=300
-  _globals['_BAR']._serialized_start=303
-  _globals['_BAR']._serialized_end=524
-  _globals['_OPTIONQUOTE']._serialized_start=527
-  _globals['_OPTIONQUOTE']._serialized_end=754
-  _globals['_UNAVAILABLE']._serialized_start=756
-  _globals['_UNAVAILABLE']._serialized_end=852
-  _globals['_SYMBOLSNAPSHOT']._serialized_start=855
-  _globals['_SYMBOLSNAPSHOT']._serialized_end=1011
-  _globals['_MARKETSNAPSHOT']._serialized_start=1014
-  _globals['_MARKETSNAPSHOT']._serialized_end=1188
-  _globals['_GETSNAPSHOTREQUEST']._serialized_start=1190
-  _globals['_GETSNAPSHOTREQUEST']._serialized_end=1295
-  _globals['_GETSNAPSHOTRESPONSE']._serialized_start=1297
-  _globals['_GETSNAPSHOTRESPONSE']._serialized_end=1372
-  _globals['_GETOPTIONCHAINREQUEST']._serialized_start=1374
-  _globals['_GETOPTIONCHAINREQUEST']._serialized_end=1491
-  _globals['_GETOPTIONCHAINRESPONSE']._serialized_start=1494
-  _globals['_GETOPTIONCHAINRESPONSE']._serialized_end=1659
-  _globals['_SUBSCRIBEMARKETDATAREQUEST']._serialized_start=1661
-  _globals['_SUBSCRIBEMARKETDATAREQUEST']._serialized_end=1715
-  _globals['_SUBSCRIBEMARKETDATARESPONSE']._serialized_start=1717
-  _globals['_SUBSCRIBEMARKETDATARESPONSE']._serialized_end=1785
-  _globals['_MARKETDATASERVICE']._serialized_start=1788
-  _globals['_MARKETDATASERVICE']._serialized_end=2070
+  _globals['_QUOTE']._serialized_end=326
+  _globals['_BAR']._serialized_start=329
+  _globals['_BAR']._serialized_end=550
+  _globals['_OPTIONQUOTE']._serialized_start=553
+  _globals['_OPTIONQUOTE']._serialized_end=780
+  _globals['_UNAVAILABLE']._serialized_start=782
+  _globals['_UNAVAILABLE']._serialized_end=878
+  _globals['_SYMBOLSNAPSHOT']._serialized_start=881
+  _globals['_SYMBOLSNAPSHOT']._serialized_end=1174
+  _globals['_SYMBOLSNAPSHOT_INDICATORSENTRY']._serialized_start=1113
+  _globals['_SYMBOLSNAPSHOT_INDICATORSENTRY']._serialized_end=1174
+  _globals['_MARKETSNAPSHOT']._serialized_start=1177
+  _globals['_MARKETSNAPSHOT']._serialized_end=1351
+  _globals['_GETSNAPSHOTREQUEST']._serialized_start=1353
+  _globals['_GETSNAPSHOTREQUEST']._serialized_end=1458
+  _globals['_GETSNAPSHOTRESPONSE']._serialized_start=1460
+  _globals['_GETSNAPSHOTRESPONSE']._serialized_end=1535
+  _globals['_GETOPTIONCHAINREQUEST']._serialized_start=1537
+  _globals['_GETOPTIONCHAINREQUEST']._serialized_end=1654
+  _globals['_GETOPTIONCHAINRESPONSE']._serialized_start=1657
+  _globals['_GETOPTIONCHAINRESPONSE']._serialized_end=1879
+  _globals['_SUBSCRIBEMARKETDATAREQUEST']._serialized_start=1881
+  _globals['_SUBSCRIBEMARKETDATAREQUEST']._serialized_end=1935
+  _globals['_SUBSCRIBEMARKETDATARESPONSE']._serialized_start=1937
+  _globals['_SUBSCRIBEMARKETDATARESPONSE']._serialized_end=2005
+  _globals['_MARKETDATASERVICE']._serialized_start=2008
+  _globals['_MARKETDATASERVICE']._serialized_end=2290
 # @@protoc_insertion_point(module_scope)

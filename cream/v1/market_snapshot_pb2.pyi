@@ -33,12 +33,17 @@ class Quote(_message.Message):
     BID_SIZE_FIELD_NUMBER: _builtins.int
     ASK_SIZE_FIELD_NUMBER: _builtins.int
     TIMESTAMP_FIELD_NUMBER: _builtins.int
+    MODELED_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
     bid: _builtins.str
     ask: _builtins.str
     last: _builtins.str
     bid_size: _builtins.int
     ask_size: _builtins.int
+    modeled: _builtins.str
+    """Empty for an observed quote. Otherwise the quote was modelled, not observed (e.g. from the
+    close of the last bar plus a modelled spread), and this says how, e.g. "MODELED_FROM_BAR: ...".
+    """
     @_builtins.property
     def timestamp(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -51,10 +56,11 @@ class Quote(_message.Message):
         bid_size: _builtins.int = ...,
         ask_size: _builtins.int = ...,
         timestamp: _timestamp_pb2.Timestamp | None = ...,
+        modeled: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["timestamp", b"timestamp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ask", b"ask", "ask_size", b"ask_size", "bid", b"bid", "bid_size", b"bid_size", "last", b"last", "symbol", b"symbol", "timestamp", b"timestamp"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ask", b"ask", "ask_size", b"ask_size", "bid", b"bid", "bid_size", b"bid_size", "last", b"last", "modeled", b"modeled", "symbol", b"symbol", "timestamp", b"timestamp"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -172,16 +178,43 @@ Global___Unavailable: _TypeAlias = Unavailable  # noqa: Y015
 class SymbolSnapshot(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class IndicatorsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     SYMBOL_FIELD_NUMBER: _builtins.int
     QUOTE_FIELD_NUMBER: _builtins.int
     BARS_FIELD_NUMBER: _builtins.int
     REGIME_FIELD_NUMBER: _builtins.int
+    INDICATORS_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
     regime: _common_pb2.Regime.ValueType
     @_builtins.property
     def quote(self) -> Global___Quote: ...
     @_builtins.property
     def bars(self) -> _containers.RepeatedCompositeFieldContainer[Global___Bar]: ...
+    @_builtins.property
+    def indicators(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Indicator values at the last bar as decimal strings, by name ("rsi", "atr", "sma_fast", ...);
+        an indicator still warming up is absent (and listed in MarketSnapshot.unavailable).
+        """
+
     def __init__(
         self,
         *,
@@ -189,10 +222,11 @@ class SymbolSnapshot(_message.Message):
         quote: Global___Quote | None = ...,
         bars: _abc.Iterable[Global___Bar] | None = ...,
         regime: _common_pb2.Regime.ValueType = ...,
+        indicators: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["quote", b"quote"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bars", b"bars", "quote", b"quote", "regime", b"regime", "symbol", b"symbol"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bars", b"bars", "indicators", b"indicators", "quote", b"quote", "regime", b"regime", "symbol", b"symbol"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -306,21 +340,27 @@ class GetOptionChainResponse(_message.Message):
     UNDERLYING_FIELD_NUMBER: _builtins.int
     UNDERLYING_QUOTE_FIELD_NUMBER: _builtins.int
     OPTIONS_FIELD_NUMBER: _builtins.int
+    UNAVAILABLE_FIELD_NUMBER: _builtins.int
     underlying: _builtins.str
     @_builtins.property
     def underlying_quote(self) -> Global___Quote: ...
     @_builtins.property
     def options(self) -> _containers.RepeatedCompositeFieldContainer[Global___OptionQuote]: ...
+    @_builtins.property
+    def unavailable(self) -> _containers.RepeatedCompositeFieldContainer[Global___Unavailable]:
+        """Listed contracts the feed could not price, each with the reason (never dropped silently)."""
+
     def __init__(
         self,
         *,
         underlying: _builtins.str = ...,
         underlying_quote: Global___Quote | None = ...,
         options: _abc.Iterable[Global___OptionQuote] | None = ...,
+        unavailable: _abc.Iterable[Global___Unavailable] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["underlying_quote", b"underlying_quote"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["options", b"options", "underlying", b"underlying", "underlying_quote", b"underlying_quote"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["options", b"options", "unavailable", b"unavailable", "underlying", b"underlying", "underlying_quote", b"underlying_quote"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
