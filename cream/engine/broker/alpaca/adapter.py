@@ -19,9 +19,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from alpaca.trading.enums import QueryOrderStatus
-from alpaca.trading.requests import GetCalendarRequest, GetOrdersRequest
-
 from cream.clock import Clock
 from cream.engine.broker.alpaca.errors import (
     AlpacaNotFoundError,
@@ -47,6 +44,7 @@ from cream.engine.broker.alpaca.reports import (
     stamp,
 )
 from cream.engine.broker.alpaca.rest import AlpacaRateLimitedError, AlpacaRest
+from cream.engine.broker.alpaca.sdk import GetCalendarRequest, GetOrdersRequest, QueryOrderStatus
 from cream.engine.broker.alpaca.stream import TradeUpdatesStream
 from cream.engine.broker.alpaca.validation import validate_intent
 from cream.market.occ import OccSymbolError, parse_occ

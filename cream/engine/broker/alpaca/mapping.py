@@ -13,10 +13,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from alpaca.trading.enums import OrderClass as SdkOrderClass
-from alpaca.trading.enums import OrderSide as SdkOrderSide
-from alpaca.trading.enums import TimeInForce as SdkTimeInForce
-from alpaca.trading.requests import (
+from pydantic import BaseModel, ConfigDict
+
+from cream.engine.broker.alpaca.errors import AlpacaOrderInvalidError
+from cream.engine.broker.alpaca.sdk import (
     LimitOrderRequest,
     MarketOrderRequest,
     OptionLegRequest,
@@ -26,9 +26,9 @@ from alpaca.trading.requests import (
     StopOrderRequest,
     TakeProfitRequest,
 )
-from pydantic import BaseModel, ConfigDict
-
-from cream.engine.broker.alpaca.errors import AlpacaOrderInvalidError
+from cream.engine.broker.alpaca.sdk import OrderClass as SdkOrderClass
+from cream.engine.broker.alpaca.sdk import OrderSide as SdkOrderSide
+from cream.engine.broker.alpaca.sdk import TimeInForce as SdkTimeInForce
 from cream.market.occ import OccSymbolError, parse_occ
 from cream.v1 import common_pb2 as common
 from cream.v1 import execution_pb2 as ex

@@ -15,14 +15,12 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from alpaca.common.exceptions import APIError
-from alpaca.trading.client import TradingClient
-
 from cream.engine.broker.alpaca.errors import (
     AlpacaNotFoundError,
     AlpacaRejectedError,
     AlpacaUnavailableError,
 )
+from cream.engine.broker.alpaca.sdk import APIError, TradingClient
 from cream.engine.errors import UnavailableError
 from cream.resilience.circuit_breaker import CircuitBreaker, CircuitOpenError
 from cream.resilience.token_bucket import RateLimiter
