@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
 from typing import TypeVar
 
 from cream import _engine
@@ -36,6 +39,9 @@ _ERROR_MAP: tuple[tuple[type[_engine.CoreError], type[EngineError]], ...] = (
     (_engine.InvalidTransitionError, FailedPreconditionError),
     (_engine.OverfillError, FailedPreconditionError),
     (_engine.OptionMathError, InvalidArgumentError),
+    (_engine.InvalidTacticError, InvalidArgumentError),
+    # The request is valid; the market's expected volume cannot absorb it under the cap.
+    (_engine.ParticipationShortfallError, FailedPreconditionError),
 )
 
 
@@ -44,7 +50,8 @@ def map_core_error(exc: _engine.CoreError) -> EngineError:
     args = [str(a) for a in exc.args]
     code = args[0] if args else "CORE_ERROR"
     message = args[1] if len(args) > 1 else code
-    details = {"decision_id": args[2]} if len(args) > 2 and args[2] else {}
+    extra = "shortfall" if isinstance(exc, _engine.ParticipationShortfallError) else "decision_id"
+    details = {extra: args[2]} if len(args) > 2 and args[2] else {}
     for core_type, engine_type in _ERROR_MAP:
         if isinstance(exc, core_type):
             return engine_type(message, code=code, **details)
@@ -221,4 +228,197 @@ def implied_vol(
     """The volatility at which Black-Scholes gives ``price``; raises InvalidArgumentError."""
     return _call(
         lambda: _engine.implied_vol(int(option_type), price, spot, strike, t_years, rate, dividend)
+    )
+
+
+# -- execution tactics ---------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+_U32 = 2**32
+_U64 = 2**64
+
+
+class Urgency(StrEnum):
+    """How urgently a parent order must be done (an input of the ADAPTIVE tactic)."""
+
+    LOW = "LOW"
+    NORMAL = "NORMAL"
+    HIGH = "HIGH"
+
+
+class ChildPricing(StrEnum):
+    """Where a child's limit sits: at the near touch, or across the spread by a capped amount."""
+
+    PASSIVE = "PASSIVE"
+    AGGRESSIVE = "AGGRESSIVE"
+
+
+class Release(StrEnum):
+    """When a child goes out: at its time, or once the previous child filled (iceberg)."""
+
+    AT_TIME = "AT_TIME"
+    ON_FILL = "ON_FILL"
+
+
+@dataclass(frozen=True)
+class TacticParams:
+    """Inputs of a slice schedule; each tactic reads the ones it needs and validates them.
+
+    Attributes:
+        lot: Child size granularity (1 = whole shares); the quantity must be whole lots.
+        bid: Current best bid; required by PASSIVE_LIMIT, AGGRESSIVE_LIMIT and ADAPTIVE.
+        ask: Current best ask (with ``bid``).
+        aggression_bps: How far beyond the far touch an aggressive child may go.
+        duration: Over how long TWAP and VWAP release their children.
+        slices: TWAP child count.
+        jitter_pct: TWAP/VWAP release-time jitter, 0-50 % of the interval, from ``seed``.
+        seed: Fixes the jitter; derive it from the parent order so a resume is identical.
+        volume_profile: VWAP expected volume per equal bucket of ``duration``.
+        participation_cap: VWAP children stay within this share of their bucket, (0, 1].
+        peak: ICEBERG visible size.
+        child_pricing: How sliced children are priced.
+        urgency: ADAPTIVE input.
+        average_volume: ADAPTIVE input: typical volume the order is measured against.
+    """
+
+    lot: Decimal = Decimal(1)
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    aggression_bps: Decimal = Decimal(5)
+    duration: timedelta = timedelta(0)
+    slices: int = 0
+    jitter_pct: int = 0
+    seed: int = 0
+    volume_profile: tuple[Decimal, ...] = ()
+    participation_cap: Decimal = Decimal(1)
+    peak: Decimal | None = None
+    child_pricing: ChildPricing = ChildPricing.AGGRESSIVE
+    urgency: Urgency = Urgency.NORMAL
+    average_volume: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ChildSlice:
+    """One child order: how much, from when, and how it is priced."""
+
+    index: int
+    quantity: Decimal
+    release_at: datetime
+    release: Release
+    pricing: ChildPricing
+    limit_price: Decimal | None
+
+
+@dataclass(frozen=True)
+class SliceSchedule:
+    """A parent order split into children whose quantities add up to the parent exactly."""
+
+    requested: common.ExecutionTactic.ValueType
+    tactic: common.ExecutionTactic.ValueType
+    side: common.OrderSide.ValueType
+    reason: str
+    slices: tuple[ChildSlice, ...]
+
+    @property
+    def total(self) -> Decimal:
+        """The sum of the children (always the parent quantity)."""
+        return sum((s.quantity for s in self.slices), Decimal(0))
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as the core parses it: no exponent."""
+    return format(value, "f")
+
+
+def _opt(value: Decimal | None) -> str:
+    return "" if value is None else _plain(value)
+
+
+def _bounded(name: str, value: int, limit: int) -> int:
+    if not 0 <= value < limit:
+        raise InvalidArgumentError(
+            f"{name} {value} must be between 0 and {limit - 1}", code="INVALID_ARGUMENT"
+        )
+    return value
+
+
+def to_epoch_ms(when: datetime) -> int:
+    """Exact milliseconds since the epoch of an aware datetime (no float rounding)."""
+    if when.tzinfo is None:
+        raise InvalidArgumentError(f"{when.isoformat()} has no timezone", code="NAIVE_DATETIME")
+    return (when - _EPOCH) // _MS
+
+
+def slice_schedule(
+    tactic: common.ExecutionTactic.ValueType,
+    side: common.OrderSide.ValueType,
+    quantity: Decimal,
+    start: datetime,
+    params: TacticParams | None = None,
+) -> SliceSchedule:
+    """The core's slice schedule of a parent order starting at ``start``.
+
+    Raises:
+        InvalidArgumentError: an input the tactic cannot use (code names it, e.g.
+            ``EMPTY_VOLUME_PROFILE``, ``INVALID_QUANTITY``, ``UNKNOWN_TACTIC``).
+        FailedPreconditionError: ``PARTICIPATION_SHORTFALL``; ``details["shortfall"]`` is
+            what the profile cannot absorb under the cap.
+    """
+    p = params or TacticParams()
+    raw = _call(
+        lambda: _engine.slice_schedule(
+            int(tactic),
+            int(side),
+            _plain(quantity),
+            lot=_plain(p.lot),
+            bid=_opt(p.bid),
+            ask=_opt(p.ask),
+            aggression_bps=_plain(p.aggression_bps),
+            start_ms=to_epoch_ms(start),
+            duration_ms=p.duration // _MS,
+            slices=_bounded("slices", p.slices, _U32),
+            jitter_pct=_bounded("jitter_pct", p.jitter_pct, _U32),
+            seed=_bounded("seed", p.seed, _U64),
+            volume_profile=[_plain(v) for v in p.volume_profile],
+            participation_cap=_plain(p.participation_cap),
+            peak=_opt(p.peak),
+            child_pricing=p.child_pricing.value,
+            urgency=p.urgency.value,
+            average_volume=_opt(p.average_volume),
+        )
+    )
+    return SliceSchedule(
+        requested=common.ExecutionTactic.ValueType(raw.requested),
+        tactic=common.ExecutionTactic.ValueType(raw.tactic),
+        side=side,
+        reason=raw.reason,
+        slices=tuple(
+            ChildSlice(
+                index=s.index,
+                quantity=Decimal(s.quantity),
+                release_at=_EPOCH + s.release_at_ms * _MS,
+                release=Release(s.release),
+                pricing=ChildPricing(s.pricing),
+                limit_price=Decimal(s.limit_price) if s.limit_price else None,
+            )
+            for s in raw.slices
+        ),
+    )
+
+
+def child_limit_price(
+    side: common.OrderSide.ValueType,
+    pricing: ChildPricing,
+    bid: Decimal,
+    ask: Decimal,
+    aggression_bps: Decimal,
+) -> Decimal:
+    """A child's limit at this touch, by the core's rule (near touch, or capped cross)."""
+    return Decimal(
+        _call(
+            lambda: _engine.child_limit_price(
+                int(side), pricing.value, _plain(bid), _plain(ask), _plain(aggression_bps)
+            )
+        )
     )
