@@ -48,6 +48,11 @@ class TradingSettings(_Section):
     max_consensus_iterations: Annotated[int, Field(ge=1, le=10)] = 3
     agent_timeout_ms: PositiveMs = 1_800_000
     total_consensus_timeout_ms: PositiveMs = 300_000
+    # Per-cycle budgets (ARCHITECTURE §5): reaching one stops new LLM calls and turns what is
+    # left into NO_TRADE with reason BUDGET_EXHAUSTED.
+    cycle_token_budget: Annotated[int, Field(gt=0)] = 2_000_000
+    cycle_cost_budget_usd: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 25.0
+    cycle_wall_budget_ms: PositiveMs = 1_800_000
 
 
 class UniverseSettings(_Section):

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Trigger = Literal["schedule", "api", "cli", "benchmark", "test"]
-CycleStatus = Literal["completed", "failed", "cancelled"]
+# "interrupted": stopped at a checkpoint; running the same cycle_id again resumes it.
+CycleStatus = Literal["completed", "failed", "cancelled", "interrupted"]
 
 
 @dataclass(frozen=True, slots=True)
