@@ -87,7 +87,7 @@ def error(
     """An error in Google's envelope `{error: {code, message, status, details}}`."""
     body = {"error": {"code": status, "message": message, "status": status_name}}
     if details:
-        body["error"]["details"] = details  # type: ignore[index]
+        body["error"]["details"] = details
     headers = {"Retry-After": retry_after} if retry_after is not None else {}
     return Reply(status, body, headers, delay_seconds=delay_seconds)
 
