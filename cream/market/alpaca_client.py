@@ -40,6 +40,7 @@ AUTH_FAILED = "AUTH_FAILED"
 RATE_LIMITED = "RATE_LIMITED"
 FEED_DOWN = "FEED_DOWN"
 BAD_REQUEST = "BAD_REQUEST"
+RATE_LIMITER_UNAVAILABLE = "RATE_LIMITER_UNAVAILABLE"
 
 # The event loop that issued the current call; copied into the worker thread by to_thread.
 _LOOP: contextvars.ContextVar[asyncio.AbstractEventLoop] = contextvars.ContextVar("alpaca_loop")
@@ -112,7 +113,13 @@ class _Gate:
         loop = _LOOP.get(None)
         if loop is None:
             raise RuntimeError("Alpaca data calls must go through AlpacaDataClients.run")
-        asyncio.run_coroutine_threadsafe(self._limiter.acquire(), loop).result()
+        try:
+            asyncio.run_coroutine_threadsafe(self._limiter.acquire(), loop).result()
+        except Exception as exc:  # any limiter failure: never send unlimited
+            raise AlpacaDataError(
+                getattr(exc, "code", None) or RATE_LIMITER_UNAVAILABLE,
+                f"the Alpaca data rate limit could not be taken, so nothing was sent: {exc}",
+            ) from exc
 
     def call(self, send: Callable[[], T], what: str) -> T:
         last: AlpacaDataError | None = None

@@ -332,3 +332,20 @@ async def test_snapshot_over_the_alpaca_feed_has_indicators_and_observed_quotes(
     assert entry.quote.modeled == ""
     assert set(entry.indicators) >= {"rsi", "atr", "sma_fast", "macd", "bollinger_upper"}
     assert entry.regime != common.REGIME_UNSPECIFIED
+
+
+class BrokenLimiter:
+    """A shared limiter whose store is down."""
+
+    async def acquire(self) -> None:
+        raise ConnectionError("redis down")
+
+
+async def test_nothing_is_sent_when_the_rate_limit_cannot_be_taken(fake, sleeps):
+    feed = make_feed(fake, BrokenLimiter(), sleeps)
+    fake.set_quote("AAPL", quote(AS_OF, 170.1, 170.12))
+
+    batch = await feed.latest_quotes(["AAPL"], AS_OF)
+
+    assert batch.unavailable["AAPL"].reason_code == "RATE_LIMITER_UNAVAILABLE"
+    assert fake.requests == []
