@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
     cream_engine_listen: str = Field(default="127.0.0.1:50053", description="engine listen address")
     redis_url: str | None = Field(
         default=None, description="Redis URL; in-process fallbacks if unset"
+    )
+    cream_market_feed: Literal["synthetic", "replay", "alpaca", "auto"] = Field(
+        default="auto", description="market feed; auto picks by CREAM_ENV and Alpaca keys"
+    )
+    cream_replay_dir: str | None = Field(
+        default=None, description="folder of Lean zips or CSV bars for the replay feed"
     )
     alpaca_key: str | None = None
     alpaca_secret: str | None = None

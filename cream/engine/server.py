@@ -26,7 +26,7 @@ from cream.engine.stops import StopMonitor
 from cream.events.log import notifier_for
 from cream.events.wakeups import Notifier
 from cream.market.feed import MarketFeed
-from cream.market.synthetic import SyntheticFeed
+from cream.market.select import build_feed
 from cream.settings import Environment, Settings
 from cream.storage.database import Database
 from cream.storage.orders import OrderRepository
@@ -120,7 +120,8 @@ async def start_engine(
     """
     clock = clock or SystemClock()
     environment = proto_environment(settings.cream_env)
-    feed = feed or SyntheticFeed(sorted({*DEFAULT_UNIVERSE, *DEFAULT_SECTORS}), clock)
+    # Market feed chosen by CREAM_ENV / CREAM_MARKET_FEED / ALPACA_* (cream.market.select).
+    feed = feed or build_feed(settings, clock, universe={*DEFAULT_UNIVERSE, *DEFAULT_SECTORS})
     db = await Database.connect(settings.cream_db_url)
     orders = OrderRepository(db, settings.cream_env.value)
     broker = SimulatedBroker(feed, clock, simulator, environment=environment)
