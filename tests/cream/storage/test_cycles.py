@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from cream.clock import ManualClock
-from cream.storage.cycles import CycleNotFoundError, CycleRepository
+from cream.storage.cycles import CycleAlreadyStartedError, CycleNotFoundError, CycleRepository
 from cream.storage.database import Database
 from cream.storage.errors import InvalidRecordError
 from tests.cream.storage.builders import START
@@ -84,3 +84,48 @@ async def test_list_is_newest_first(db: Database, clock: ManualClock):
 
     assert [c.id for c in await cycles.list()] == ["cyc-2", "cyc-1", "cyc-0"]
     assert [c.id for c in await cycles.list(limit=1, offset=1)] == ["cyc-1"]
+
+
+async def test_a_queued_cycle_starts_as_running_keeping_who_asked(db: Database, clock: ManualClock):
+    cycles = CycleRepository(db, "PAPER", clock=clock)
+    await cycles.enqueue(
+        "cyc-q",
+        config_version=2,
+        symbols=[],
+        requested_at=START,
+        requested_by="alice",
+        use_draft=True,
+    )
+    queued = await cycles.get("cyc-q")
+    assert queued is not None
+    assert (queued.status, queued.started_at, queued.requested_by) == ("queued", None, "alice")
+
+    later = START + timedelta(seconds=5)
+    await cycles.start("cyc-q", config_version=3, symbols=["SPY"], started_at=later)
+
+    running = await cycles.get("cyc-q")
+    assert running is not None
+    assert (running.status, running.symbols, running.config_version) == ("running", ("SPY",), 3)
+    assert (running.requested_by, running.use_draft, running.trigger) == ("alice", True, "api")
+    assert running.started_at == "2026-11-18T15:00:05.000000Z"
+
+
+async def test_starting_a_cycle_that_already_runs_is_refused(db: Database, clock: ManualClock):
+    cycles = CycleRepository(db, "PAPER", clock=clock)
+    await cycles.start("cyc-1", config_version=1, symbols=["SPY"], started_at=START)
+
+    with pytest.raises(CycleAlreadyStartedError):
+        await cycles.start("cyc-1", config_version=1, symbols=["SPY"], started_at=START)
+
+
+async def test_a_queued_cycle_can_fail_before_it_starts(db: Database, clock: ManualClock):
+    cycles = CycleRepository(db, "PAPER", clock=clock)
+    await cycles.enqueue(
+        "cyc-q", config_version=1, symbols=[], requested_at=START, requested_by="bob"
+    )
+
+    await cycles.finish("cyc-q", status="failed", finished_at=START, error="draft invalid")
+
+    cycle = await cycles.get("cyc-q")
+    assert cycle is not None
+    assert (cycle.status, cycle.error) == ("failed", "draft invalid")
