@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     )
     alpaca_key: str | None = None
     alpaca_secret: str | None = None
+    # --- Alpaca endpoints and the LIVE confirmation (broker adapter) ---
+    alpaca_base_url: str | None = Field(
+        default=None, description="Alpaca trading API URL; default paper/live by CREAM_ENV"
+    )
+    alpaca_data_url: str | None = Field(default=None, description="Alpaca market data API URL")
+    alpaca_stream_url: str | None = Field(
+        default=None, description="Alpaca trade_updates websocket URL; default by CREAM_ENV"
+    )
+    cream_live_confirm: str | None = Field(
+        default=None, description="must be 'LIVE' for CREAM_ENV=LIVE to start"
+    )
+    # --- end Alpaca ---
     google_api_key: str | None = None
     anthropic_api_key: str | None = None
     gemini_base_url: str | None = Field(default=None, description="Gemini API endpoint override")

@@ -16,6 +16,16 @@ from cream.clock import Clock, SystemClock
 from cream.config.service import ConfigService
 from cream.config.versions import ConfigVersion
 from cream.config.watcher import ActiveConfigWatcher
+from cream.engine.broker.alpaca.errors import LiveRefusedError
+from cream.engine.broker.alpaca.reconcile import Reconciler
+from cream.engine.broker.alpaca.runtime import (
+    AlpacaOptions,
+    AlpacaSupervisor,
+    build_broker,
+    uses_alpaca,
+)
+from cream.engine.broker.alpaca.safety import check_live_preconditions
+from cream.engine.broker.port import BrokerPort
 from cream.engine.broker.simulator import SimulatedBroker, SimulatorConfig
 from cream.engine.core import OrderBook, RiskCore
 from cream.engine.market_service import MarketDataServicer
@@ -58,7 +68,7 @@ class EngineRuntime:
     """Everything a running engine owns, so it can be stopped in order."""
 
     engine: ExecutionEngine
-    broker: SimulatedBroker
+    broker: BrokerPort
     db: Database
     server: grpc.aio.Server
     port: int
@@ -67,6 +77,7 @@ class EngineRuntime:
     notifier: Notifier
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    alpaca: AlpacaSupervisor | None = None
 
     async def reload_config(self) -> ConfigVersion | None:
         """Re-read the active config now (SIGHUP) and swap the risk policy if it changed."""
@@ -82,6 +93,8 @@ class EngineRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.engine.close()
+        if self.alpaca is not None:
+            await self.alpaca.close()
         await self.broker.close()
         await self.notifier.close()
         await self.db.close()
@@ -111,6 +124,7 @@ async def start_engine(
     policy: execution_pb2.RiskPolicy | None = None,
     extra_handlers: Sequence[grpc.GenericRpcHandler] = (),
     config_poll_seconds: float = 1.0,
+    alpaca: AlpacaOptions | None = None,
 ) -> EngineRuntime:
     """Open the database, restore state, and start serving on ``listen`` (port 0 = any).
 
@@ -124,10 +138,25 @@ async def start_engine(
     feed = feed or build_feed(settings, clock, universe={*DEFAULT_UNIVERSE, *DEFAULT_SECTORS})
     db = await Database.connect(settings.cream_db_url)
     orders = OrderRepository(db, settings.cream_env.value)
-    broker = SimulatedBroker(feed, clock, simulator, environment=environment)
     executions = await _all_executions(orders)
-    broker.restore(executions)
-    broker.start()
+    # --- broker selection: Alpaca with keys in PAPER/LIVE, else the simulator ---
+    if settings.cream_env == Environment.LIVE:
+        await check_live_preconditions(settings, db)
+    alpaca = alpaca or AlpacaOptions(
+        mass_cancel_grace_seconds=30.0 if settings.cream_env == Environment.LIVE else None
+    )
+    broker: BrokerPort
+    alpaca_broker = (
+        build_broker(settings, clock=clock, options=alpaca) if uses_alpaca(settings) else None
+    )
+    if alpaca_broker is not None:
+        broker = alpaca_broker
+    else:
+        simulated = SimulatedBroker(feed, clock, simulator, environment=environment)
+        simulated.restore(executions)
+        simulated.start()
+        broker = simulated
+    # --- end broker selection ---
     engine = ExecutionEngine(
         core=RiskCore(policy or default_policy()),
         book=OrderBook(),
@@ -160,6 +189,36 @@ async def start_engine(
         }
     )
     await engine.start()
+    # --- Alpaca: hold submissions until reconciled; LIVE refuses to serve without it ---
+    supervisor = None
+    if alpaca_broker is not None:
+        supervisor = AlpacaSupervisor(
+            alpaca_broker,
+            Reconciler(
+                alpaca_broker,
+                orders,
+                db,
+                engine.apply_report,
+                environment=settings.cream_env.value,
+                clock=clock,
+            ),
+            engine,
+            db=db,
+            environment=settings.cream_env.value,
+            clock=clock,
+            options=alpaca,
+        )
+        await supervisor.start()
+        if settings.cream_env == Environment.LIVE:
+            try:
+                await asyncio.wait_for(supervisor.reconciled.wait(), 60)
+            except TimeoutError as exc:
+                await supervisor.close()
+                raise LiveRefusedError(
+                    "LIVE did not complete reconciliation with Alpaca within 60 s",
+                    code="LIVE_NOT_RECONCILED",
+                ) from exc
+    # --- end Alpaca ---
 
     server = grpc.aio.server(
         options=[
@@ -189,6 +248,7 @@ async def start_engine(
         health=health_servicer,
         watcher=watcher,
         notifier=notifier,
+        alpaca=supervisor,
     )
     runtime.tasks.append(asyncio.create_task(monitor.run(), name="stop-monitor"))
     runtime.tasks.append(asyncio.create_task(watcher.run(runtime.stopping), name="config-watcher"))

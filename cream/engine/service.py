@@ -112,6 +112,7 @@ class ExecutionEngine:
         self._day = _DayBook()
         self._portfolio = ex.PortfolioState()
         self._consumer: asyncio.Task[None] | None = None
+        self._held: set[str] = set()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -134,6 +135,39 @@ class ExecutionEngine:
         for sub in self._subscribers:
             with contextlib.suppress(asyncio.QueueFull):
                 sub.queue.put_nowait(None)
+
+    # -- submission gate (broker reconciliation) ---------------------------------------
+
+    def hold_submissions(self, reason: str) -> None:
+        """Refuse new orders and run HALTED until every hold is released (e.g. reconciling)."""
+        self._held.add(reason)
+        self.trading_state = common.TRADING_STATE_HALTED
+
+    def release_submissions(self, reason: str) -> None:
+        """Release one hold; trading resumes when none is left."""
+        self._held.discard(reason)
+        if not self._held:
+            self.trading_state = common.TRADING_STATE_ACTIVE
+
+    @property
+    def submission_holds(self) -> frozenset[str]:
+        """Why new orders are refused now (empty when they are accepted)."""
+        return frozenset(self._held)
+
+    def _check_gate(self) -> None:
+        if self._held:
+            raise FailedPreconditionError(
+                "new orders wait until the broker is reconciled: "
+                + "; ".join(sorted(self._held))
+                + " (retry shortly)",
+                code="BROKER_RECONCILING",
+            )
+
+    async def apply_report(self, report: ex.ExecutionReport) -> ex.Order:
+        """Apply a report that did not come from the broker's stream (reconciliation)."""
+        return await self._apply(report)
+
+    # -- end submission gate -----------------------------------------------------------
 
     def set_levels(self, levels: dict[str, tuple[str, str]]) -> None:
         """Stop-loss / take-profit levels by symbol (restored from persisted orders)."""
@@ -253,6 +287,7 @@ class ExecutionEngine:
             existing = await self._orders.get_by_client_order_id(cid)
             if existing is not None:
                 return ex.SubmitOrderResponse(accepted=True, order=existing, duplicate=True)
+            self._check_gate()
             plan = decision.DecisionPlan(
                 cycle_id=request.cycle_id,
                 as_of=request.as_of,
@@ -301,6 +336,7 @@ class ExecutionEngine:
         async with self._submit_lock:
             if await self._orders.get_by_client_order_id(cid) is not None:
                 return None
+            self._check_gate()
             created = _stamp(self._clock)
             order = self.book.insert(
                 ex.Order(
