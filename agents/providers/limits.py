@@ -22,6 +22,7 @@ from agents.providers.base import (
     Provider,
     ProviderUnavailableError,
 )
+from agents.providers.retry import Sleep
 from cream.resilience.token_bucket import (
     RateLimiter,
     RateLimiterUnavailableError,
@@ -44,6 +45,7 @@ class ProviderLimiter:
         redis_url: Share the rate bucket through this Redis (`REDIS_URL`); in-process if None.
         key: The provider the limits belong to (names the Redis bucket).
         bucket: A ready rate bucket (tests); overrides `redis_url`.
+        sleep: How the bucket waits for a token (tests record the waits).
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class ProviderLimiter:
         redis_url: str | None = None,
         key: str = "default",
         bucket: RateLimiter | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError(f"max_concurrent must be >= 1, got {max_concurrent}")
@@ -65,10 +68,12 @@ class ProviderLimiter:
         self._redis: RedisTokenBucket | None = None
         if bucket is None and redis_url is not None:
             self._redis = RedisTokenBucket(
-                redis_url, f"{REDIS_KEY_PREFIX}{key}", requests_per_minute, capacity
+                redis_url, f"{REDIS_KEY_PREFIX}{key}", requests_per_minute, capacity, sleep=sleep
             )
             bucket = self._redis
-        self._bucket: RateLimiter = bucket or TokenBucket(requests_per_minute, capacity)
+        self._bucket: RateLimiter = bucket or TokenBucket(
+            requests_per_minute, capacity, sleep=sleep
+        )
         self.in_flight = 0
         self.max_in_flight = 0
 

@@ -99,6 +99,11 @@ def register_provider(name: str, factory: ProviderFactory, *, replace: bool = Fa
     _FACTORIES[name] = factory
 
 
+def unregister_provider(name: str) -> None:
+    """Forgets a registered provider (tests that register their own clean up with this)."""
+    _FACTORIES.pop(name, None)
+
+
 def registered_providers() -> tuple[str, ...]:
     """The names `build_provider` accepts."""
     return tuple(sorted(_FACTORIES))
