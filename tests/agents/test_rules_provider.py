@@ -267,3 +267,11 @@ def test_rules_plan_for_many_symbols_passes_validation() -> None:
     plan = trader.decide(trader_inputs)
     assert {d.symbol for d in plan.decisions} == {c.symbol for c in contexts}
     assert all(problems == [] for problems in validate_plan(plan, trader_inputs).values())
+
+
+def test_rules_is_registered_and_needs_no_keys() -> None:
+    from agents.providers.registry import build_provider
+    from cream.settings import Settings
+
+    provider = build_provider("rules", Settings(google_api_key=None, anthropic_api_key=None))
+    assert isinstance(provider, RulesProvider) and provider.name == "rules"
