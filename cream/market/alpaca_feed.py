@@ -10,6 +10,7 @@
   daily bar (stamped midnight New York) at 20:00 New York, the end of extended hours, because
   Alpaca's daily bars may take after-hours prints. Prices are adjusted (splits and dividends)
   as Alpaca knows them now, which is point in time for the live use this feed serves.
+  `bars_between` reads a date range the same way (every page, only bars closed by as_of).
 - Option chains and option quotes come from the options snapshots endpoints with the greeks
   and implied volatility Alpaca carries. A contract without a quote, greeks or IV is listed as
   unavailable (never priced with zero greeks); Alpaca's snapshots carry no open interest, so
@@ -287,6 +288,56 @@ class AlpacaFeed:
                 f"Alpaca has no {tf.value} bar of {symbol} that closed by {end.isoformat()}",
             )
         return _to_bars(symbol, tf, closed[-limit:])
+
+    async def bars_between(
+        self,
+        symbol: str,
+        timeframe: Timeframe | str,
+        *,
+        start: datetime,
+        end: datetime,
+        as_of: datetime | None = None,
+    ) -> Bars:
+        """Bars of ``symbol`` whose start label is in ``[start, end)`` and that closed by
+        ``as_of`` (``end`` when None), oldest first, following every page.
+
+        Raises:
+            DataUnavailable: NO_DATA_IN_RANGE, or the Alpaca failure.
+            ReplayRequestError: INVALID_RANGE or NAIVE_DATETIME.
+            BarsError: UNKNOWN_TIMEFRAME.
+        """
+        tf = Timeframe.parse(timeframe)
+        cutoff = end if as_of is None else as_of
+        for when in (start, end, cutoff):
+            _check_aware(when)
+        if start >= end:
+            raise ReplayRequestError("INVALID_RANGE", f"start {start} is not before end {end}")
+        request = StockBarsRequest(
+            symbol_or_symbols=symbol,
+            timeframe=_TIMEFRAMES[tf],
+            start=start,
+            # Alpaca's end is inclusive and filters start labels; ours is exclusive.
+            end=min(end, cutoff) - timedelta(microseconds=1),
+            sort=Sort.ASC,
+            feed=self._data_feed,
+            adjustment=Adjustment.ALL,
+        )
+        found = await self._call(
+            lambda: self._clients.stock.get_stock_bars(request), f"{symbol} {tf.value} bars"
+        )
+        assert isinstance(found, BarSet)
+        rows = [
+            b
+            for b in found.data.get(symbol, [])
+            if start <= b.timestamp < end and bar_close_time(b.timestamp, tf) <= cutoff
+        ]
+        if not rows:
+            raise DataUnavailable(
+                "NO_DATA_IN_RANGE",
+                f"Alpaca has no closed {tf.value} bar of {symbol} in [{start}, {end})",
+            )
+        rows.sort(key=lambda b: b.timestamp)
+        return _to_bars(symbol, tf, rows)
 
     # -- options ------------------------------------------------------------------------------
 

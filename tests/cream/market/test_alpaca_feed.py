@@ -349,3 +349,20 @@ async def test_nothing_is_sent_when_the_rate_limit_cannot_be_taken(fake, sleeps)
 
     assert batch.unavailable["AAPL"].reason_code == "RATE_LIMITER_UNAVAILABLE"
     assert fake.requests == []
+
+
+async def test_bars_between_follow_every_page_and_stop_at_as_of(fake, feed):
+    rows = hourly_rows(datetime(2024, 4, 10, 17, tzinfo=UTC), 140)
+    fake.add_bars("AAPL", "1h", rows)
+    start = datetime(2024, 3, 25, tzinfo=UTC)
+
+    everything = await feed.bars_between("AAPL", "1h", start=start, end=AS_OF + timedelta(days=1))
+    until = await feed.bars_between(
+        "AAPL", "1h", start=start, end=AS_OF + timedelta(days=1), as_of=AS_OF
+    )
+
+    assert everything[0].timestamp >= start
+    assert everything[-1].timestamp == datetime(2024, 4, 10, 17, tzinfo=UTC)
+    assert until[-1].timestamp == datetime(2024, 4, 10, 16, tzinfo=UTC)
+    assert len(everything) == len(until) + 1 > 50  # more than one 50-bar page
+    assert fake.requests[0].query["sort"] == ["asc"]
