@@ -104,6 +104,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/config/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit
+         * @description The config audit trail, newest first.
+         */
+        get: operations["listConfigAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/config/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Config Diff
+         * @description What changes from version `from` (default: active) to `to` (default: the draft).
+         */
+        get: operations["diffConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/config/draft": {
         parameters: {
             query?: never;
@@ -128,20 +168,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/config/validate": {
+    "/api/config/history": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
         /**
-         * Validate
-         * @description Marks the draft validated (422 with every problem when it is not valid).
+         * History
+         * @description The draft (if any), then every version newest first.
          */
-        post: operations["validateConfig"];
+        get: operations["getConfigHistory"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -188,60 +228,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/config/history": {
+    "/api/config/validate": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * History
-         * @description The draft (if any), then every version newest first.
-         */
-        get: operations["getConfigHistory"];
+        get?: never;
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/config/diff": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
         /**
-         * Config Diff
-         * @description What changes from version `from` (default: active) to `to` (default: the draft).
+         * Validate
+         * @description Marks the draft validated (422 with every problem when it is not valid).
          */
-        get: operations["diffConfig"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/config/audit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Audit
-         * @description The config audit trail, newest first.
-         */
-        get: operations["listConfigAudit"];
-        put?: never;
-        post?: never;
+        post: operations["validateConfig"];
         delete?: never;
         options?: never;
         head?: never;
@@ -328,7 +328,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health": {
+    "/api/market/quotes/{symbol}": {
         parameters: {
             query?: never;
             header?: never;
@@ -336,10 +336,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Health
-         * @description Process, database and engine reachability.
+         * Quote
+         * @description The latest quote of one symbol.
          */
-        get: operations["getHealth"];
+        get: operations["getQuote"];
         put?: never;
         post?: never;
         delete?: never;
@@ -360,26 +360,6 @@ export interface paths {
          * @description Quotes (and bars) of the universe or the given symbols.
          */
         get: operations["getMarketSnapshot"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/market/quotes/{symbol}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Quote
-         * @description The latest quote of one symbol.
-         */
-        get: operations["getQuote"];
         put?: never;
         post?: never;
         delete?: never;
@@ -488,6 +468,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Health
+         * @description Process, database and engine reachability.
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -499,24 +499,24 @@ export interface components {
         Account: {
             /** Account Id */
             account_id: string;
+            /** As Of */
+            as_of: string | null;
+            /** Buying Power */
+            buying_power: string;
+            /** Cash */
+            cash: string;
+            /** Day Start Equity */
+            day_start_equity: string;
+            /** Day Trades 5D */
+            day_trades_5d: number;
             /** Environment */
             environment: string;
             /** Equity */
             equity: string;
-            /** Cash */
-            cash: string;
-            /** Buying Power */
-            buying_power: string;
-            /** Day Start Equity */
-            day_start_equity: string;
             /** High Water Mark */
             high_water_mark: string;
             /** Trading State */
             trading_state: string;
-            /** Day Trades 5D */
-            day_trades_5d: number;
-            /** As Of */
-            as_of: string | null;
         };
         /**
          * AgentOutput
@@ -525,86 +525,86 @@ export interface components {
         AgentOutput: {
             /** Agent */
             agent: string;
-            /** Symbol */
-            symbol: string;
-            /** Round */
-            round: number;
+            /** Cost Usd */
+            cost_usd: string;
+            /** Created At */
+            created_at: string;
+            /** Latency Ms */
+            latency_ms: number | null;
+            /** Model */
+            model: string | null;
             /** Output */
             output: {
                 [key: string]: unknown;
             };
-            /** Model */
-            model: string | null;
+            /** Round */
+            round: number;
+            /** Symbol */
+            symbol: string;
             /** Tokens In */
             tokens_in: number;
             /** Tokens Out */
             tokens_out: number;
-            /** Cost Usd */
-            cost_usd: string;
-            /** Latency Ms */
-            latency_ms: number | null;
-            /** Created At */
-            created_at: string;
         };
         /**
          * AuditEntryOut
          * @description Who changed what, when.
          */
         AuditEntryOut: {
-            /** Id */
-            id: string;
             /** Action */
             action: string;
-            /** Version */
-            version: number | null;
-            /** From Version */
-            from_version: number | null;
             /** Actor */
             actor: string;
+            /** Created At */
+            created_at: string;
             /** Diff */
             diff: {
                 [key: string]: unknown;
             }[];
-            /** Created At */
-            created_at: string;
+            /** From Version */
+            from_version: number | null;
+            /** Id */
+            id: string;
+            /** Version */
+            version: number | null;
         };
         /**
          * AuditLogEntry
          * @description One audited mutation.
          */
         AuditLogEntry: {
-            /** Id */
-            id: string;
-            /** Actor */
-            actor: string;
             /** Action */
             action: string;
-            /** Target */
-            target: string;
-            /** Details */
-            details: {
-                [key: string]: unknown;
-            };
+            /** Actor */
+            actor: string;
             /** Correlation Id */
             correlation_id: string;
             /** Created At */
             created_at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            /** Target */
+            target: string;
         };
         /**
          * Bar
          * @description One OHLCV bar; `timestamp` is its start in UTC.
          */
         Bar: {
-            /** Timestamp */
-            timestamp: string | null;
-            /** Open */
-            open: string;
+            /** Close */
+            close: string;
             /** High */
             high: string;
             /** Low */
             low: string;
-            /** Close */
-            close: string;
+            /** Open */
+            open: string;
+            /** Timestamp */
+            timestamp: string | null;
             /** Volume */
             volume: number;
         };
@@ -613,69 +613,69 @@ export interface components {
          * @description One dependency's state.
          */
         Check: {
+            /** Error */
+            error?: string | null;
+            /** Latency Ms */
+            latency_ms: number;
             /**
              * Status
              * @enum {string}
              */
             status: "ok" | "down";
-            /** Latency Ms */
-            latency_ms: number;
-            /** Error */
-            error?: string | null;
         };
         /**
          * ConfigVersionOut
          * @description A config version (`version` is null for the draft) with its document.
          */
         ConfigVersionOut: {
-            /** Id */
-            id: string;
-            /** Version */
-            version: number | null;
-            /** Status */
-            status: string;
-            /** Label */
-            label: string;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
-            /** Content Hash */
-            content_hash: string;
-            /** Parent Version */
-            parent_version: number | null;
-            /** Created By */
-            created_by: string;
             /** Activated At */
             activated_at: string | null;
             /** Activated By */
             activated_by: string | null;
-            /** Note */
-            note: string | null;
+            /** Content Hash */
+            content_hash: string;
             /** Created At */
             created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Note */
+            note: string | null;
+            /** Parent Version */
+            parent_version: number | null;
+            /** Status */
+            status: string;
             /** Updated At */
             updated_at: string;
+            /** Version */
+            version: number | null;
         };
         /**
          * ConsensusRound
          * @description One approval round: the trader's plan, the approvers' verdicts, the outcome.
          */
         ConsensusRound: {
-            /** Round */
-            round: number;
-            /** Plan */
-            plan: {
-                [key: string]: unknown;
-            };
-            /** Verdicts */
-            verdicts: {
-                [key: string]: unknown;
-            }[];
             /** Approved */
             approved: boolean;
             /** Created At */
             created_at: string;
+            /** Plan */
+            plan: {
+                [key: string]: unknown;
+            };
+            /** Round */
+            round: number;
+            /** Verdicts */
+            verdicts: {
+                [key: string]: unknown;
+            }[];
         };
         /**
          * CycleDetail
@@ -683,12 +683,12 @@ export interface components {
          */
         CycleDetail: {
             cycle: components["schemas"]["CycleSummary"];
-            /** Stages */
-            stages: components["schemas"]["Stage"][];
             /** Decisions */
             decisions: components["schemas"]["DecisionSummary"][];
             /** Rounds */
             rounds: components["schemas"]["ConsensusRound"][];
+            /** Stages */
+            stages: components["schemas"]["Stage"][];
         };
         /**
          * CyclePage
@@ -699,54 +699,59 @@ export interface components {
             items: components["schemas"]["CycleSummary"][];
             /** Limit */
             limit: number;
-            /** Offset */
-            offset: number;
             /** Next Offset */
             next_offset: number | null;
+            /** Offset */
+            offset: number;
         };
         /**
          * CycleSummary
          * @description A cycle as listed; `status` goes queued → running → completed | failed.
          */
         CycleSummary: {
+            /** Config Version */
+            config_version: number;
+            /** Cost Usd */
+            cost_usd: string;
             /** Cycle Id */
             cycle_id: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Requested At */
+            requested_at: string;
+            /** Requested By */
+            requested_by: string;
+            /** Started At */
+            started_at: string | null;
             /**
              * Status
              * @enum {string}
              */
             status: "queued" | "running" | "completed" | "failed" | "cancelled";
-            /** Trigger */
-            trigger: string;
-            /** Requested By */
-            requested_by: string;
-            /** Use Draft */
-            use_draft: boolean;
-            /** Requested At */
-            requested_at: string;
-            /** Started At */
-            started_at: string | null;
-            /** Finished At */
-            finished_at: string | null;
-            /** Config Version */
-            config_version: number;
             /** Symbols */
             symbols: string[];
             /** Tokens Used */
             tokens_used: number;
-            /** Cost Usd */
-            cost_usd: string;
+            /** Trigger */
+            trigger: string;
+            /** Use Draft */
+            use_draft: boolean;
             /** Wall Ms */
             wall_ms: number | null;
-            /** Error */
-            error: string | null;
         };
         /**
          * DecisionDetail
          * @description A decision (the full `cream.v1.Decision` as JSON) with everything behind it.
          */
         DecisionDetail: {
-            summary: components["schemas"]["DecisionSummary"];
+            /** Agent Outputs */
+            agent_outputs: components["schemas"]["AgentOutput"][];
+            /** Constraints */
+            constraints: {
+                [key: string]: unknown;
+            }[];
             /** Decision */
             decision: {
                 [key: string]: unknown;
@@ -756,16 +761,11 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
-            /** Constraints */
-            constraints: {
-                [key: string]: unknown;
-            }[];
-            /** Agent Outputs */
-            agent_outputs: components["schemas"]["AgentOutput"][];
-            /** Rounds */
-            rounds: components["schemas"]["ConsensusRound"][];
             /** Orders */
             orders: components["schemas"]["Order"][];
+            /** Rounds */
+            rounds: components["schemas"]["ConsensusRound"][];
+            summary: components["schemas"]["DecisionSummary"];
         };
         /**
          * DecisionPage
@@ -784,32 +784,32 @@ export interface components {
          * @description A row of the decision list.
          */
         DecisionSummary: {
-            /** Decision Id */
-            decision_id: string;
-            /** Cycle Id */
-            cycle_id: string;
-            /** Symbol */
-            symbol: string;
             /** Action */
             action: string;
+            /** Confidence */
+            confidence: number;
+            /** Config Version */
+            config_version: number;
+            /** Created At */
+            created_at: string;
+            /** Cycle Id */
+            cycle_id: string;
+            /** Decision Id */
+            decision_id: string;
             /** Direction */
             direction: string;
+            /** Reason Code */
+            reason_code: string;
             /** Size */
             size: string;
             /** Size Unit */
             size_unit: string;
             /** Status */
             status: string;
-            /** Confidence */
-            confidence: number;
-            /** Reason Code */
-            reason_code: string;
             /** Summary */
             summary: string;
-            /** Config Version */
-            config_version: number;
-            /** Created At */
-            created_at: string;
+            /** Symbol */
+            symbol: string;
         };
         /**
          * DiffEntryOut
@@ -818,10 +818,10 @@ export interface components {
         DiffEntryOut: {
             /** Key */
             key: string;
-            /** Old */
-            old: unknown;
             /** New */
             new: unknown;
+            /** Old */
+            old: unknown;
         };
         /**
          * ErrorBody
@@ -831,33 +831,33 @@ export interface components {
         ErrorBody: {
             /** Code */
             code: string;
-            /** Message */
-            message: string;
+            /** Correlation Id */
+            correlation_id: string;
             /** Details */
             details: {
                 [key: string]: unknown;
             };
-            /** Correlation Id */
-            correlation_id: string;
+            /** Message */
+            message: string;
         };
         /**
          * Health
          * @description `ok` when every check passes, else `degraded`; the HTTP status is 200 or 503.
          */
         Health: {
+            /** Checks */
+            checks: {
+                [key: string]: components["schemas"]["Check"];
+            };
+            /** Environment */
+            environment: string;
             /**
              * Status
              * @enum {string}
              */
             status: "ok" | "degraded";
-            /** Environment */
-            environment: string;
             /** Uptime S */
             uptime_s: number;
-            /** Checks */
-            checks: {
-                [key: string]: components["schemas"]["Check"];
-            };
             /** Websocket Clients */
             websocket_clients: number;
         };
@@ -868,33 +868,33 @@ export interface components {
         Lineage: {
             /** Config Version */
             config_version: number;
-            /** Model */
-            model: string | null;
-            /** Prompt Hash */
-            prompt_hash: string | null;
-            /** Tokens In */
-            tokens_in: number;
-            /** Tokens Out */
-            tokens_out: number;
             /** Cost Usd */
             cost_usd: string;
             /** Latency Ms */
             latency_ms: number | null;
+            /** Model */
+            model: string | null;
+            /** Prompt Hash */
+            prompt_hash: string | null;
             /** Snapshot Hash */
             snapshot_hash: string | null;
+            /** Tokens In */
+            tokens_in: number;
+            /** Tokens Out */
+            tokens_out: number;
         };
         /**
          * LoginRequest
          * @description The API token, and the name the audit log records for this session's actions.
          */
         LoginRequest: {
-            /** Token */
-            token: string;
             /**
              * Actor
              * @default dashboard
              */
             actor: string;
+            /** Token */
+            token: string;
         };
         /**
          * LoginResponse
@@ -925,48 +925,48 @@ export interface components {
          * @description One order; quantities and prices are decimal strings.
          */
         Order: {
-            /** Order Id */
-            order_id: string;
-            /** Client Order Id */
-            client_order_id: string;
+            /** Avg Fill Price */
+            avg_fill_price: string;
             /** Broker Order Id */
             broker_order_id: string;
+            /** Client Order Id */
+            client_order_id: string;
+            /** Config Version */
+            config_version: number;
+            /** Created At */
+            created_at: string | null;
+            /** Cum Qty */
+            cum_qty: string;
             /** Cycle Id */
             cycle_id: string;
             /** Decision Id */
             decision_id: string;
-            /** Symbol */
-            symbol: string;
-            /** Side */
-            side: string;
-            /** Order Type */
-            order_type: string;
-            /** Time In Force */
-            time_in_force: string;
-            /** Quantity */
-            quantity: string;
-            /** Limit Price */
-            limit_price: string;
-            /** Stop Price */
-            stop_price: string;
-            /** Status */
-            status: string;
-            /** Cum Qty */
-            cum_qty: string;
             /** Leaves Qty */
             leaves_qty: string;
-            /** Avg Fill Price */
-            avg_fill_price: string;
+            /** Limit Price */
+            limit_price: string;
+            /** Order Id */
+            order_id: string;
+            /** Order Type */
+            order_type: string;
+            /** Quantity */
+            quantity: string;
             /** Reject Reason */
             reject_reason: string;
-            /** Config Version */
-            config_version: number;
+            /** Side */
+            side: string;
+            /** Status */
+            status: string;
             /** Stop Loss */
             stop_loss: string;
+            /** Stop Price */
+            stop_price: string;
+            /** Symbol */
+            symbol: string;
             /** Take Profit */
             take_profit: string;
-            /** Created At */
-            created_at: string | null;
+            /** Time In Force */
+            time_in_force: string;
             /** Updated At */
             updated_at: string | null;
         };
@@ -979,10 +979,10 @@ export interface components {
             items: components["schemas"]["Order"][];
             /** Limit */
             limit: number;
-            /** Offset */
-            offset: number;
             /** Next Offset */
             next_offset: number | null;
+            /** Offset */
+            offset: number;
         };
         /**
          * Portfolio
@@ -990,38 +990,38 @@ export interface components {
          */
         Portfolio: {
             account: components["schemas"]["Account"];
-            /** Positions */
-            positions: components["schemas"]["Position"][];
             /** As Of */
             as_of: string | null;
+            /** Positions */
+            positions: components["schemas"]["Position"][];
         };
         /**
          * Position
          * @description One open position; `quantity` is signed (negative is short).
          */
         Position: {
-            /** Symbol */
-            symbol: string;
-            /** Instrument Type */
-            instrument_type: string;
-            /** Underlying */
-            underlying: string;
-            /** Quantity */
-            quantity: string;
             /** Avg Entry Price */
             avg_entry_price: string;
+            /** Instrument Type */
+            instrument_type: string;
             /** Market Price */
             market_price: string;
             /** Market Value */
             market_value: string;
-            /** Unrealized Pnl */
-            unrealized_pnl: string;
-            /** Stop Loss */
-            stop_loss: string;
-            /** Take Profit */
-            take_profit: string;
             /** Opened At */
             opened_at: string | null;
+            /** Quantity */
+            quantity: string;
+            /** Stop Loss */
+            stop_loss: string;
+            /** Symbol */
+            symbol: string;
+            /** Take Profit */
+            take_profit: string;
+            /** Underlying */
+            underlying: string;
+            /** Unrealized Pnl */
+            unrealized_pnl: string;
         };
         /**
          * PromoteRequest
@@ -1036,18 +1036,18 @@ export interface components {
          * @description Top of book; prices are decimal strings.
          */
         Quote: {
-            /** Symbol */
-            symbol: string;
-            /** Bid */
-            bid: string;
             /** Ask */
             ask: string;
-            /** Last */
-            last: string;
-            /** Bid Size */
-            bid_size: number;
             /** Ask Size */
             ask_size: number;
+            /** Bid */
+            bid: string;
+            /** Bid Size */
+            bid_size: number;
+            /** Last */
+            last: string;
+            /** Symbol */
+            symbol: string;
             /** Timestamp */
             timestamp: string | null;
         };
@@ -1066,19 +1066,23 @@ export interface components {
         SessionInfo: {
             /** Actor */
             actor: string;
+            /** Environment */
+            environment: string;
             /**
              * Method
              * @enum {string}
              */
             method: "bearer" | "session";
-            /** Environment */
-            environment: string;
         };
         /**
          * Stage
          * @description One stage of the cycle and where it stands (from its `cycle.stage` events).
          */
         Stage: {
+            /** Detail */
+            detail: string;
+            /** Round */
+            round: number;
             /** Stage */
             stage: string;
             /**
@@ -1086,10 +1090,6 @@ export interface components {
              * @enum {string}
              */
             state: "pending" | "started" | "completed" | "failed";
-            /** Round */
-            round: number;
-            /** Detail */
-            detail: string;
             /** Updated At */
             updated_at: string | null;
         };
@@ -1098,13 +1098,13 @@ export interface components {
          * @description A symbol's quote, bars and regime.
          */
         SymbolSnapshot: {
-            /** Symbol */
-            symbol: string;
-            quote: components["schemas"]["Quote"];
             /** Bars */
             bars: components["schemas"]["Bar"][];
+            quote: components["schemas"]["Quote"];
             /** Regime */
             regime: string | null;
+            /** Symbol */
+            symbol: string;
         };
         /**
          * TriggerCycleRequest
@@ -1124,6 +1124,8 @@ export interface components {
          * @description The queued cycle; follow it at `GET /api/cycles/{cycle_id}` or on the CYCLES channel.
          */
         TriggerCycleResponse: {
+            /** Config Version */
+            config_version: number;
             /** Cycle Id */
             cycle_id: string;
             /** Status */
@@ -1132,20 +1134,18 @@ export interface components {
             symbols: string[];
             /** Use Draft */
             use_draft: boolean;
-            /** Config Version */
-            config_version: number;
         };
         /**
          * Unavailable
          * @description A symbol the feed could not price, and why.
          */
         Unavailable: {
-            /** Symbol */
-            symbol: string;
-            /** Reason Code */
-            reason_code: string;
             /** Message */
             message: string;
+            /** Reason Code */
+            reason_code: string;
+            /** Symbol */
+            symbol: string;
         };
     };
     responses: never;
@@ -1442,6 +1442,123 @@ export interface operations {
             };
         };
     };
+    listConfigAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryOut"][];
+                };
+            };
+            /** @description No credentials, or the session is unknown or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Wrong token, or a cookie request without a matching X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request's values are invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The engine or the database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    diffConfig: {
+        parameters: {
+            query?: {
+                from?: number | null;
+                to?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffEntryOut"][];
+                };
+            };
+            /** @description No credentials, or the session is unknown or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Wrong token, or a cookie request without a matching X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request's values are invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The engine or the database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getDraftConfig: {
         parameters: {
             query?: never;
@@ -1560,7 +1677,7 @@ export interface operations {
             };
         };
     };
-    validateConfig: {
+    getConfigHistory: {
         parameters: {
             query?: never;
             header?: never;
@@ -1575,7 +1692,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConfigVersionOut"];
+                    "application/json": components["schemas"]["ConfigVersionOut"][];
                 };
             };
             /** @description No credentials, or the session is unknown or expired */
@@ -1736,7 +1853,7 @@ export interface operations {
             };
         };
     };
-    getConfigHistory: {
+    validateConfig: {
         parameters: {
             query?: never;
             header?: never;
@@ -1751,124 +1868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConfigVersionOut"][];
-                };
-            };
-            /** @description No credentials, or the session is unknown or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Wrong token, or a cookie request without a matching X-CSRF-Token */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The request's values are invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The engine or the database cannot be reached */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    diffConfig: {
-        parameters: {
-            query?: {
-                from?: number | null;
-                to?: number | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DiffEntryOut"][];
-                };
-            };
-            /** @description No credentials, or the session is unknown or expired */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Wrong token, or a cookie request without a matching X-CSRF-Token */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The request's values are invalid */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The engine or the database cannot be reached */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    listConfigAudit: {
-        parameters: {
-            query?: {
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditEntryOut"][];
+                    "application/json": components["schemas"]["ConfigVersionOut"];
                 };
             };
             /** @description No credentials, or the session is unknown or expired */
@@ -2151,11 +2151,13 @@ export interface operations {
             };
         };
     };
-    getHealth: {
+    getQuote: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                symbol: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -2166,41 +2168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-            /** @description A dependency is down */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-        };
-    };
-    getMarketSnapshot: {
-        parameters: {
-            query?: {
-                /** @description Comma-separated; default: the active universe */
-                symbols?: string | null;
-                bars?: number;
-                timeframe?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MarketSnapshot"];
+                    "application/json": components["schemas"]["Quote"];
                 };
             };
             /** @description No credentials, or the session is unknown or expired */
@@ -2241,13 +2209,16 @@ export interface operations {
             };
         };
     };
-    getQuote: {
+    getMarketSnapshot: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                symbol: string;
+            query?: {
+                /** @description Comma-separated; default: the active universe */
+                symbols?: string | null;
+                bars?: number;
+                timeframe?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2258,7 +2229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Quote"];
+                    "application/json": components["schemas"]["MarketSnapshot"];
                 };
             };
             /** @description No credentials, or the session is unknown or expired */
@@ -2587,6 +2558,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description A dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
