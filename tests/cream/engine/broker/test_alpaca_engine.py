@@ -38,7 +38,7 @@ OPTIONS = AlpacaOptions(
     reconcile_interval_seconds=3600,
     stream_backoff_initial=0.02,
     stream_backoff_max=0.1,
-    cache_seconds=0.0,
+    cache_seconds=1.0,
 )
 
 
@@ -89,7 +89,6 @@ async def stack(fake, tmp_path):
 
 async def assert_matches_broker(engine, fake: FakeAlpaca, cid: str) -> ex.GetOrderStateResponse:
     (remote,) = fake.orders_by_cid(cid)
-    state = await wait_status(engine, "", STATUS[remote["status"]]) if False else None
     order_id = (await engine.client.get_order_state(client_order_id=cid)).order.order_id
     state = await wait_status(engine, order_id, STATUS[remote["status"]])
     assert Decimal(state.order.cum_qty) == Decimal(remote["filled_qty"])

@@ -1,0 +1,5 @@
+"""Fixtures: the session's real redis-server."""
+
+from tests.servers import redis_server
+
+__all__ = ["redis_server"]
