@@ -65,11 +65,13 @@ def bars_for(symbol: str, trend: Trend, *, as_of: datetime = AS_OF) -> Bars:
         timeframe=raw.timeframe,
         timestamps=raw.timestamps,
         open=np.round(raw.open * factor, 2),
-        high=np.round(
-            np.maximum.reduce([raw.high * factor, raw.open * factor, raw.close * factor]), 2
+        high=np.asarray(
+            np.round(np.maximum(raw.high * factor, np.maximum(raw.open, raw.close) * factor), 2),
+            dtype=np.float64,
         ),
-        low=np.round(
-            np.minimum.reduce([raw.low * factor, raw.open * factor, raw.close * factor]), 2
+        low=np.asarray(
+            np.round(np.minimum(raw.low * factor, np.minimum(raw.open, raw.close) * factor), 2),
+            dtype=np.float64,
         ),
         close=np.round(raw.close * factor, 2),
         volume=raw.volume,
