@@ -5,6 +5,8 @@ its children: a time-released child goes out once the injected clock reaches its
 iceberg peak once the previous peak has filled. Each child is a normal SubmitOrder (risk
 checked, persisted before it is sent) whose client order id is derived from the parent's
 (``<parent>-s<k>``), so polling again after a crash or restart never sends a child twice.
+Plan the schedule from the parent alone (start = the parent's ``as_of``, seed =
+``schedule_seed(parent id)``) so a resumed executor holds the very same schedule.
 """
 
 from __future__ import annotations
