@@ -16,7 +16,10 @@ from typing import Any
 
 import grpc
 
-from agents.providers.base import Generation, GenerationRequest, Provider
+from pydantic import BaseModel
+
+from agents.providers.base import Generation, GenerationRequest, Provider, Usage
+from agents.providers.output import parse_output
 from agents.rules.provider import RulesProvider
 from cream.clock import ManualClock
 from cream.config.service import ConfigService
@@ -61,8 +64,12 @@ class FaultyProvider:
             result = fault(request)
             if asyncio.iscoroutine(result):
                 result = await result
-            if result is not None:
-                return result  # type: ignore[no-any-return]
+            if isinstance(result, str):
+                # Raw text, validated like an LLM's answer.
+                output = parse_output(request.schema, result, source="fault", usage=Usage())
+                return Generation(output, Usage(), self.name, request.model, "", result)
+            if isinstance(result, BaseModel):
+                return Generation(result, Usage(), self.name, request.model, "", "")
         return await self.inner.generate(request)
 
 

@@ -10,6 +10,7 @@ updated afterwards (its record is idempotent per decision).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ import numpy as np
 
 from agents.schemas import PlannedDecision
 from cream.clock import Clock
+from cream.events.envelope import EventEnvelope
 from cream.events.log import EventLog
 from cream.events.types import CYCLE_COMPLETED, CYCLE_FAILED, DECISION_MADE, ORDER_SUBMITTED
 from cream.market.regime import Regime
@@ -167,8 +169,13 @@ async def persist(
     clock: Clock,
     memory: CaseMemory | None,
     wall_ms: int,
+    before_completion: Sequence[EventEnvelope] = (),
 ) -> dict[str, Any]:
-    """Writes the cycle's results and events in one batch (once)."""
+    """Writes the cycle's results and events in one batch (once).
+
+    `before_completion` events (e.g. the persist stage's progress) are committed in the same
+    batch, just before the closing `cycle.completed`/`cycle.failed`.
+    """
     env = events.environment
     cycle_id = state["cycle_id"]
     cycles = CycleRepository(db, env, clock=clock)
@@ -280,6 +287,7 @@ async def persist(
         for order in state.get("orders", [])
         if order.get("accepted")
     ]
+    announced.extend(before_completion)
     announced.append(
         events.event(
             CYCLE_COMPLETED if status == "completed" else CYCLE_FAILED,

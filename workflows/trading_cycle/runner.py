@@ -33,6 +33,7 @@ from cream.config.reader import ConfigReader
 from cream.config.schema import AGENT_MODEL_CLASS, ConfigDocument
 from cream.context.source import ContextSource
 from cream.engine.client import EngineClient
+from cream.events.envelope import EventEnvelope
 from cream.events.log import EventLog, notifier_for
 from cream.events.types import CYCLE_STAGE, CYCLE_STARTED
 from cream.memory.store import CaseMemory
@@ -318,23 +319,21 @@ class CycleRunner:
                 providers, agents, budget, parts.build_request or _default_request_builder()
             )
 
-            async def stage(name: str, state: str, round_: int, detail: str) -> None:
-                await parts.events.commit(
-                    [],
-                    [
-                        parts.events.event(
-                            CYCLE_STAGE,
-                            {
-                                "cycle_id": cycle_id,
-                                "stage": name,
-                                "state": state,
-                                "round": round_,
-                                "detail": detail,
-                            },
-                            cycle_id=cycle_id,
-                        )
-                    ],
+            def stage_event(name: str, state: str, round_: int, detail: str) -> EventEnvelope:
+                return parts.events.event(
+                    CYCLE_STAGE,
+                    {
+                        "cycle_id": cycle_id,
+                        "stage": name,
+                        "state": state,
+                        "round": round_,
+                        "detail": detail,
+                    },
+                    cycle_id=cycle_id,
                 )
+
+            async def stage(name: str, state: str, round_: int, detail: str) -> None:
+                await parts.events.commit([], [stage_event(name, state, round_, detail)])
                 if progress is not None:
                     await progress(Progress(cycle_id, name, state, round_, detail))  # type: ignore[arg-type]
 
@@ -361,8 +360,10 @@ class CycleRunner:
                     clock=parts.clock,
                     memory=parts.memory,
                     wall_ms=int((time.monotonic() - started) * 1000),
+                    before_completion=[stage_event("persist", "completed", 0, "")],
                 )
-                await stage("persist", "completed", 0, "")
+                if progress is not None:
+                    await progress(Progress(cycle_id, "persist", "completed"))
                 return result
 
             graph = build_graph(nodes, persist_node).compile(checkpointer=saver)
@@ -422,6 +423,10 @@ def _default_provider_factory(settings: Settings) -> ProviderFactory:
     from agents.providers.registry import build_provider
 
     def factory(name: str) -> Provider:
+        if name == "rules":
+            from agents.rules import RulesProvider
+
+            return RulesProvider()
         return build_provider(name, settings, redis_url=settings.redis_url)
 
     return factory
