@@ -22,3 +22,10 @@ def clock() -> ManualClock:
 async def api(tmp_path, clock) -> AsyncIterator[ApiServer]:
     async with running_api(tmp_path, clock) as server:
         yield server
+
+
+@pytest.fixture
+def engine_settings(tmp_path):
+    from cream.settings import Environment, Settings
+
+    return Settings(cream_env=Environment.PAPER, cream_db_url=f"file:{tmp_path / 'engine.db'}")
