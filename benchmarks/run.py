@@ -45,6 +45,12 @@ def _memory(quick: bool) -> dict[str, Any]:
     return run(quick)
 
 
+def _api(quick: bool) -> dict[str, Any]:
+    from benchmarks.api_bench import run
+
+    return run(quick)
+
+
 def _market(quick: bool) -> dict[str, Any]:
     from benchmarks.market_bench import run
 
@@ -56,6 +62,7 @@ SUITES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "storage": _storage,
     "market": _market,
     "memory": _memory,
+    "api": _api,
 }
 
 
