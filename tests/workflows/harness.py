@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-
 from pydantic import BaseModel
 
 from agents.providers.base import Generation, GenerationRequest, Provider, Usage

@@ -34,7 +34,7 @@ async def engine_order_count(harness: CycleHarness, cycle_id: str) -> int:
         "SELECT count(*) AS n FROM orders WHERE cycle_id = ?", (cycle_id,)
     )
     assert row is not None
-    return int(row["n"])
+    return int(str(row["n"]))
 
 
 async def test_rules_cycle_trades_and_persists_everything(harness: CycleHarness) -> None:
@@ -57,7 +57,7 @@ async def test_rules_cycle_trades_and_persists_everything(harness: CycleHarness)
     assert len(stored) == 5
     for row in stored:
         assert row["config_version"] == 1
-        assert row["snapshot_hash"] and len(row["snapshot_hash"]) == 64
+        assert len(str(row["snapshot_hash"])) == 64
         assert row["model"] == "rules-v1" and row["prompt_hash"]
     outputs = await db.query(
         "SELECT agent, symbol, round FROM agent_outputs WHERE cycle_id = ?", (result.cycle_id,)
@@ -253,7 +253,7 @@ async def test_malformed_output_is_fixed_by_the_retry_with_feedback(harness: Cyc
         "SELECT output FROM agent_outputs WHERE cycle_id = ? AND agent = 'trader'",
         (result.cycle_id,),
     )
-    assert row is not None and '"attempts":2' in row["output"]
+    assert row is not None and '"attempts":2' in str(row["output"])
 
 
 async def test_budget_exhausted_mid_cycle_stops_new_calls(harness: CycleHarness) -> None:

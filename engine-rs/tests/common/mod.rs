@@ -119,6 +119,7 @@ pub fn quote(symbol: &str, bid: &str, ask: &str) -> pb::Quote {
         bid_size: 100,
         ask_size: 100,
         timestamp: ts(NOW - 5),
+        ..Default::default()
     }
 }
 

@@ -1,0 +1,143 @@
+"""Crash-resume exactly once, interruption at a checkpoint, and the graph's pinned topology."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from cream.config.schema import default_document
+from tests.workflows.harness import CycleHarness
+from workflows.trading_cycle.contract import CycleRequest
+from workflows.trading_cycle.graph import build_graph
+from workflows.trading_cycle.nodes import CycleDeps, CycleNodes
+
+ROOT = Path(__file__).resolve().parents[2]
+THREE_TRADES = "SPY,AAPL,NVDA"
+
+
+async def _orders(harness: CycleHarness, cycle_id: str) -> list[str]:
+    rows = await harness.db.query(
+        "SELECT client_order_id FROM orders WHERE cycle_id = ? ORDER BY client_order_id",
+        (cycle_id,),
+    )
+    return [str(r["client_order_id"]) for r in rows]
+
+
+async def test_a_cycle_killed_after_its_first_order_resumes_without_a_second_copy(
+    harness: CycleHarness,
+) -> None:
+    cycle_id = "c-crash-resume"
+    checkpoints = harness.tmp / "checkpoints.sqlite"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.workflows.crash_cycle",
+        f"127.0.0.1:{harness.runtime.port}",
+        harness.settings.cream_db_url,
+        str(checkpoints),
+        cycle_id,
+        THREE_TRADES,
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(child.communicate(), timeout=120)
+    assert child.returncode == 137, err.decode()
+    assert len(await _orders(harness, cycle_id)) == 1
+    result = await harness.runner().run(CycleRequest(cycle_id=cycle_id, provider="rules"))
+    assert result.status == "completed"
+    executed = [d for d in result.decisions if d["status"] == "executed"]
+    assert len(executed) == 3
+    orders = await _orders(harness, cycle_id)
+    assert len(orders) == 3 and len(set(orders)) == 3
+    assert sorted(d["client_order_id"] for d in executed) == orders
+    duplicates = [o for o in result.orders if o.get("duplicate")]
+    assert len(duplicates) == 1
+
+
+async def test_a_stop_request_interrupts_at_a_checkpoint_and_the_cycle_resumes(
+    harness: CycleHarness,
+) -> None:
+    stop = asyncio.Event()
+    runner = harness.runner()
+
+    async def progress(update: Any) -> None:
+        if update.stage == "research" and update.state == "started":
+            stop.set()
+
+    first = await runner.run(
+        CycleRequest(symbols=("NVDA",), provider="rules"), stop=stop, progress=progress
+    )
+    assert first.status == "interrupted"
+    row = await harness.db.query_one("SELECT status FROM cycles WHERE id = ?", (first.cycle_id,))
+    assert row is not None and row["status"] == "running"
+    second = await runner.run(CycleRequest(cycle_id=first.cycle_id, provider="rules"))
+    assert second.status == "completed"
+    assert [d["symbol"] for d in second.decisions] == ["NVDA"]
+    analysts = [
+        r
+        for r in harness.provider.requests
+        if r.agent == "technical_analyst"
+    ]
+    assert len(analysts) == 1, "a resumed cycle does not repeat finished steps"
+
+
+def test_graph_topology_is_pinned_by_its_mermaid_drawing() -> None:
+    nodes = CycleNodes(
+        CycleDeps(
+            environment="PAPER",
+            config=default_document(),
+            caller=None,  # type: ignore[arg-type]
+            engine=None,  # type: ignore[arg-type]
+            market=None,  # type: ignore[arg-type]
+            clock=None,  # type: ignore[arg-type]
+        )
+    )
+
+    async def persist(_state: Any) -> dict[str, Any]:
+        return {}
+
+    drawing = build_graph(nodes, persist).compile().get_graph().draw_mermaid()
+    pinned = Path(__file__).with_name("trading_cycle.mmd")
+    if os.environ.get("CREAM_UPDATE_SNAPSHOTS") == "1":
+        pinned.write_text(drawing)
+    assert drawing == pinned.read_text(), "the graph changed: review, then update the snapshot"
+
+
+def test_cream_cycle_json_runs_offline_and_starts_its_own_engine(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "CREAM_DB_URL": f"file:{tmp_path / 'cream.db'}",
+        "CREAM_ENGINE_ADDR": "127.0.0.1:1",
+        "CREAM_ENV": "PAPER",
+    }
+    for key in ("GOOGLE_API_KEY", "ANTHROPIC_API_KEY", "ALPACA_KEY", "ALPACA_SECRET"):
+        env.pop(key, None)
+    seeded = subprocess.run(
+        [sys.executable, "-m", "cream.cli", "db", "seed"], env=env, cwd=tmp_path, check=False
+    )
+    assert seeded.returncode == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "cream.cli", "cycle", "--json", "--symbols", "NVDA,TSLA"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    document = json.loads(done.stdout)
+    assert document["status"] in ("completed", "failed")
+    assert {"cycle_id", "status", "decisions", "rounds", "orders"} <= set(document)
+    assert {d["symbol"] for d in document["decisions"]} == {"NVDA", "TSLA"}
+    for d in document["decisions"]:
+        assert {"symbol", "action", "status"} <= set(d)
+        if d["action"] == "NO_TRADE":
+            assert d["reason_code"]
+    assert "starting a local engine" in done.stderr
+    assert "[observe] completed" in done.stderr
