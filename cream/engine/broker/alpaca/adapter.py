@@ -444,6 +444,14 @@ class AlpacaBroker:
             self._cache.clear()
             return
         self._by_bid.setdefault(update.order.id, tracked)
+        if update.event == "replaced" and tracked.replacement is None and update.order.replaced_by:
+            # The event can overtake the PATCH response: fetch the replacement it names.
+            try:
+                tracked.replacement = await self.get_order(update.order.replaced_by)
+            except (AlpacaRejectedError, AlpacaUnavailableError) as exc:
+                log.error("replacement %s not fetched: %s", update.order.replaced_by, exc)
+                return
+            self._by_bid[tracked.replacement.id] = tracked
         if not self._fresh(tracked, update):
             return
         try:
