@@ -243,14 +243,14 @@ def test_alpaca_rules_are_checked_locally_with_stable_codes(changes, code):
     assert caught.value.code == code
 
 
-def _mleg(legs: tuple[Leg, ...], limit: str | None = "1.00", kind: str = "limit") -> OrderIntent:
+def _mleg(legs: tuple[Leg, ...], limit: str | None = "1.00") -> OrderIntent:
     return OrderIntent(
         "ml-2",
-        kind,
+        "limit",
         "day",
         Decimal(1),
         asset="option",
-        order_class="mleg",  # type: ignore[arg-type]
+        order_class="mleg",
         limit_price=Decimal(limit) if limit else None,
         legs=legs,
     )
