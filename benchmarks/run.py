@@ -24,6 +24,7 @@ TARGETS: dict[str, str] = {
     "engine_grpc_rps_ratio_vs_echo": ">= 0.7",
     "indicators_500x120_ms": "< 50",
     "memory_top5_of_100k_ms": "< 20",
+    "cycle_wall_over_critical_path": "<= 1.3",
 }
 
 
@@ -57,12 +58,19 @@ def _market(quick: bool) -> dict[str, Any]:
     return run(quick)
 
 
+def _cycle(quick: bool) -> dict[str, Any]:
+    from benchmarks.cycle_bench import run
+
+    return run(quick)
+
+
 SUITES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "engine": _engine,
     "storage": _storage,
     "market": _market,
     "memory": _memory,
     "api": _api,
+    "cycle": _cycle,
 }
 
 

@@ -32,7 +32,6 @@ from cream.memory.store import CaseMemory
 from cream.settings import Environment, Settings
 from cream.storage.database import Database
 from cream.v1 import market_snapshot_pb2_grpc as md_grpc
-from workflows.trading_cycle.budget import BudgetLimits
 from workflows.trading_cycle.runner import CycleRunner, RunnerParts
 
 # A Wednesday, 10:00 in New York: the market is open.
@@ -117,14 +116,13 @@ class CycleHarness:
         await self.db.close()
 
 
-async def start_harness(tmp: Path, *, budget: BudgetLimits | None = None) -> CycleHarness:
-    del budget
+async def start_harness(tmp: Path, *, symbols: tuple[str, ...] = ()) -> CycleHarness:
     clock = ManualClock(MARKET_OPEN)
     url = f"file:{tmp / 'cream.db'}"
     settings = Settings(cream_env=Environment.PAPER, cream_db_url=url)
     db = await Database.connect(url)
     await ConfigService(db, clock=clock).seed("PAPER")
-    feed = SyntheticFeed(sorted({*DEFAULT_UNIVERSE, *DEFAULT_SECTORS}), clock)
+    feed = SyntheticFeed(sorted({*DEFAULT_UNIVERSE, *DEFAULT_SECTORS, *symbols}), clock)
     runtime = await start_engine(
         settings,
         listen="127.0.0.1:0",

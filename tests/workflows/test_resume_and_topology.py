@@ -78,11 +78,7 @@ async def test_a_stop_request_interrupts_at_a_checkpoint_and_the_cycle_resumes(
     second = await runner.run(CycleRequest(cycle_id=first.cycle_id, provider="rules"))
     assert second.status == "completed"
     assert [d["symbol"] for d in second.decisions] == ["NVDA"]
-    analysts = [
-        r
-        for r in harness.provider.requests
-        if r.agent == "technical_analyst"
-    ]
+    analysts = [r for r in harness.provider.requests if r.agent == "technical_analyst"]
     assert len(analysts) == 1, "a resumed cycle does not repeat finished steps"
 
 

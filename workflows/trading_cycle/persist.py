@@ -211,6 +211,7 @@ async def persist(
                     "round": state.get("round", 0),
                     "client_order_id": final.client_order_id,
                     "trigger": state.get("trigger", ""),
+                    "constraints": _constraints_for(state, final.proto.decision_id),
                 },
             )
         )
@@ -305,6 +306,22 @@ async def persist(
     await events.commit(statements, announced)
     await _remember(state, finals, memory)
     return {"persisted": True}
+
+
+def _constraints_for(state: CycleState, decision_id: str) -> dict[str, Any] | None:
+    """This decision's CheckConstraints result (its check and violations), if it was checked."""
+    found = state.get("constraints") or {}
+    checks = [c for c in found.get("decisions", []) if c.get("decision_id") == decision_id]
+    if not checks:
+        return None
+    return {
+        "check": checks[0],
+        "violations": [
+            v for v in found.get("violations", []) if v.get("decision_id") in ("", decision_id)
+        ],
+        "trading_state": found.get("trading_state"),
+        "policy_version": found.get("policy_version"),
+    }
 
 
 def _meta(call: dict[str, Any]) -> dict[str, Any]:

@@ -332,8 +332,10 @@ class CycleRunner:
                     cycle_id=cycle_id,
                 )
 
+            reporter = StageReporter(parts.events)
+
             async def stage(name: str, state: str, round_: int, detail: str) -> None:
-                await parts.events.commit([], [stage_event(name, state, round_, detail)])
+                reporter.put(stage_event(name, state, round_, detail))
                 if progress is not None:
                     await progress(Progress(cycle_id, name, state, round_, detail))  # type: ignore[arg-type]
 
@@ -353,6 +355,7 @@ class CycleRunner:
 
             async def persist_node(state: CycleState) -> dict[str, Any]:
                 await stage("persist", "started", 0, "")
+                await reporter.flush()
                 result = await persist(
                     state,
                     db=parts.db,
@@ -381,10 +384,15 @@ class CycleRunner:
                     "failures": {},
                 }
             interrupted = False
-            async for _chunk in graph.astream(initial, config, stream_mode="updates"):
-                if stop is not None and stop.is_set():
-                    interrupted = True
-                    break
+            try:
+                async for _chunk in graph.astream(
+                    initial, config, stream_mode="updates", durability="sync"
+                ):
+                    if stop is not None and stop.is_set():
+                        interrupted = True
+                        break
+            finally:
+                await reporter.close()
             snapshot = await graph.aget_state(config)
             state: CycleState = snapshot.values  # type: ignore[assignment]
             if interrupted or snapshot.next:
@@ -397,6 +405,48 @@ class CycleRunner:
                     error="stopped at a checkpoint; run the cycle again with its id to resume",
                 )
             return result_of(state, env, number, int((time.monotonic() - started) * 1000))
+
+
+class StageReporter:
+    """Commits progress events off the critical path, in order, batching what piles up.
+
+    Stage events are written by one background task so the graph never waits on a database
+    round trip to say where it is; `flush` waits until everything queued is committed (PERSIST
+    calls it so every stage event precedes the cycle's closing event).
+    """
+
+    def __init__(self, events: EventLog) -> None:
+        self._events = events
+        self._queue: asyncio.Queue[EventEnvelope | None] = asyncio.Queue()
+        self._task = asyncio.create_task(self._write())
+
+    def put(self, event: EventEnvelope) -> None:
+        self._queue.put_nowait(event)
+
+    async def _write(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            found = [e for e in batch if e is not None]
+            if found:
+                try:
+                    await self._events.commit([], found)
+                except Exception:  # progress is informative: never fail the cycle for it
+                    log.exception("could not record %d progress event(s)", len(found))
+            for _ in batch:
+                self._queue.task_done()
+            if any(e is None for e in batch):
+                return
+
+    async def flush(self) -> None:
+        await self._queue.join()
+
+    async def close(self) -> None:
+        if not self._task.done():
+            self._queue.put_nowait(None)
+            await self._task
 
 
 def result_of(state: CycleState, env: str, number: int, wall_ms: int) -> CycleResult:

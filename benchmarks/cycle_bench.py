@@ -1,0 +1,100 @@
+"""The trading cycle: parallelism against the critical path, calls and prompt size per symbol,
+and the offline `rules` cycle's cost per symbol.
+
+- `cycle_wall_over_critical_path`: 20 symbols; every LLM call takes exactly 200 ms (the rules
+  answer after a fixed 200 ms sleep), behind a per-provider limiter of 64 calls in flight.
+  Wall time divided by the critical path: analyst + researcher + trader + one approval round
+  = 4 calls = 800 ms. The same run under the default Gemini limiter (16 in flight) is
+  reported beside it, because that is what a real key gets by default.
+- `cycle_llm_calls_per_symbol`, `cycle_prompt_tokens_per_symbol`: the same 20-symbol cycle,
+  prompts as written, tokens counted with `agents.providers.tokens.count_tokens` (an
+  estimate of a cl100k-style tokenizer; no tokenizer vocabulary is available offline).
+- `cycle_rules_ms_per_symbol`: a full offline cycle with `rules`, per symbol (engine over
+  gRPC, file database, persistence and events included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from agents.providers.base import Generation, GenerationRequest, Provider
+from agents.providers.limits import LimitedProvider, ProviderLimiter
+from agents.providers.prompting import user_message
+from agents.providers.tokens import count_tokens
+from agents.rules import RulesProvider
+from tests.workflows.harness import CycleHarness, start_harness
+from workflows.trading_cycle.contract import CycleRequest
+
+SYMBOLS = (
+    "SPY", "AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL", "META", "JPM", "XOM",
+    "JNJ", "PG", "V", "MA", "HD", "KO", "PEP", "UNH", "BAC", "WMT",
+)  # fmt: skip
+CALL_SECONDS = 0.2
+CRITICAL_PATH_CALLS = 4
+
+
+class TimedProvider:
+    """The rules answers, each after exactly `delay_s`; counts calls and prompt tokens."""
+
+    def __init__(self, delay_s: float) -> None:
+        self._inner = RulesProvider()
+        self._delay_s = delay_s
+        self.calls = 0
+        self.prompt_tokens = 0
+
+    @property
+    def name(self) -> str:
+        return "scripted"
+
+    async def generate(self, request: GenerationRequest[Any]) -> Generation[Any]:
+        self.calls += 1
+        self.prompt_tokens += count_tokens(request.system) + count_tokens(user_message(request))
+        await asyncio.sleep(self._delay_s)
+        return await self._inner.generate(request)
+
+
+async def _cycle(harness: CycleHarness, provider: Provider) -> float:
+    runner = harness.runner(providers=lambda _name: provider)
+    started = time.perf_counter()
+    result = await runner.run(CycleRequest(symbols=SYMBOLS, provider="rules", trigger="benchmark"))
+    elapsed = time.perf_counter() - started
+    if result.status != "completed":
+        raise RuntimeError(f"benchmark cycle {result.status}: {result.error}")
+    return elapsed
+
+
+async def _run(quick: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        harness = await start_harness(Path(tmp), symbols=SYMBOLS)
+        try:
+            rules_runs = 1 if quick else 3
+            await _cycle(harness, RulesProvider())  # warm-up: imports, caches, first writes
+            rules = min([await _cycle(harness, RulesProvider()) for _ in range(rules_runs)])
+            timed = TimedProvider(CALL_SECONDS)
+            wide = LimitedProvider(timed, ProviderLimiter(64, 100_000, key="bench-wide"))
+            wall = await _cycle(harness, wide)
+            calls, tokens = timed.calls, timed.prompt_tokens
+            narrow = LimitedProvider(
+                TimedProvider(CALL_SECONDS), ProviderLimiter(16, 100_000, key="bench-16")
+            )
+            wall_16 = await _cycle(harness, narrow)
+        finally:
+            await harness.close()
+    critical = CRITICAL_PATH_CALLS * CALL_SECONDS
+    n = len(SYMBOLS)
+    return {
+        "cycle_wall_over_critical_path": round(wall / critical, 3),
+        "cycle_wall_over_critical_path_16_in_flight": round(wall_16 / critical, 3),
+        "cycle_llm_calls_per_symbol": round(calls / n, 2),
+        "cycle_prompt_tokens_per_symbol": round(tokens / n),
+        "cycle_rules_ms_per_symbol": round(rules * 1000 / n, 1),
+    }
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """The cycle suite's figures."""
+    return asyncio.run(_run(quick))
