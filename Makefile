@@ -20,7 +20,9 @@ RUST_SOURCES := $(shell find engine-rs -path engine-rs/target -prune -o -path en
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/engine ## Set up everything: venv, Python deps, Rust core, node tools (idempotent)
+DASHBOARD_SOURCES := $(shell find dashboard/src -type f 2>/dev/null) dashboard/index.html dashboard/package.json dashboard/package-lock.json $(wildcard dashboard/*.ts dashboard/tsconfig*.json)
+
+install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/engine $(STAMPS)/dashboard ## Set up everything: venv, Python deps, Rust core, node tools, the built dashboard (idempotent)
 
 $(STAMPS)/uv:
 	@mkdir -p $(STAMPS)
@@ -37,11 +39,17 @@ $(STAMPS)/node: package.json package-lock.json
 	npm install --no-audit --no-fund --no-save --loglevel=error
 	@touch $@
 
+$(STAMPS)/dashboard: $(DASHBOARD_SOURCES)
+	@mkdir -p $(STAMPS)
+	npm --prefix dashboard ci --no-audit --no-fund --loglevel=error
+	npm --prefix dashboard run build --silent
+	@touch $@
+
 $(STAMPS)/engine: $(RUST_SOURCES) $(STAMPS)/python
 	maturin develop --release --uv --quiet
 	@touch $@
 
-run: install ## Start the whole stack (engine; api and worker join as they land)
+run: install ## Start the whole stack: engine, api (serving the dashboard) and worker
 	$(VENV)/bin/cream up
 
 test: install gen-check test-rust test-python ## Run every test: contract drift, Rust core, Python suite
@@ -72,4 +80,4 @@ bench: install ## Run the benchmarks; results go to BENCHMARKS.md and benchmarks
 	$(PY) -m benchmarks.run all
 
 clean: ## Remove build outputs and the venv
-	rm -rf $(VENV) $(STAMPS) target node_modules cream/_engine*.so
+	rm -rf $(VENV) $(STAMPS) target node_modules dashboard/node_modules dashboard/dist cream/_engine*.so

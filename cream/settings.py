@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     gemini_base_url: str | None = Field(default=None, description="Gemini API endpoint override")
     anthropic_base_url: str | None = Field(default=None, description="Anthropic endpoint override")
     cream_api_token: str | None = None
+    cream_api_listen: str = Field(default="127.0.0.1:3001", description="api listen address")
+    cream_worker_listen: str = Field(
+        default="127.0.0.1:3002", description="worker /health listen address"
+    )
     cream_log_level: str = "INFO"
 
 

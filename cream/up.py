@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cream.settings import get_settings
+from cream.security import DEFAULT_TOKEN_PATH, TokenFileError, load_or_create_token
+from cream.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,23 @@ class ProcessSpec:
     args: tuple[str, ...]
 
 
-def stack(settings_listen: str) -> list[ProcessSpec]:
-    """The processes `cream up` runs (the api and the worker join as they land)."""
-    return [ProcessSpec("engine", ("engine", "--listen", settings_listen))]
+def stack(settings: Settings) -> list[ProcessSpec]:
+    """The processes `cream up` runs: engine first, then the api and the worker."""
+    return [
+        ProcessSpec("engine", ("engine", "--listen", settings.cream_engine_listen)),
+        ProcessSpec("api", ("api", "--listen", settings.cream_api_listen)),
+        ProcessSpec("worker", ("worker", "--listen", settings.cream_worker_listen)),
+    ]
+
+
+def dashboard_note(settings: Settings) -> str:
+    """Where to open the dashboard and which token logs in (never the token itself)."""
+    url = f"http://{settings.cream_api_listen}/"
+    if settings.cream_api_token:
+        return f"dashboard: {url} (log in with CREAM_API_TOKEN)"
+    token = load_or_create_token(DEFAULT_TOKEN_PATH)
+    del token
+    return f"dashboard: {url} (log in with the token in {DEFAULT_TOKEN_PATH}, owner-only)"
 
 
 def _terminate(children: dict[str, subprocess.Popen[bytes]], grace: float = 10.0) -> None:
@@ -58,15 +73,22 @@ def run(args: argparse.Namespace) -> int:
     if seeded.returncode != 0:
         print("cream up: could not seed the config; nothing started", file=sys.stderr)
         return seeded.returncode
-    for spec in stack(settings.cream_engine_listen):
+    try:
+        note = dashboard_note(settings)
+    except TokenFileError as exc:
+        print(f"cream up: {exc}", file=sys.stderr)
+        return 2
+    for spec in stack(settings):
         # Own session: a terminal Ctrl-C reaches only `cream up`, which then stops the
         # children in order instead of interrupting them mid-start.
         children[spec.name] = subprocess.Popen(
             [sys.executable, "-m", "cream.cli", *spec.args], start_new_session=True
         )
     print(
-        f"cream up: {', '.join(children)} started; engine gRPC at {settings.cream_engine_listen} "
-        "(Ctrl-C stops everything)",
+        f"cream up: {', '.join(children)} started; engine gRPC at {settings.cream_engine_listen}, "
+        f"worker health at http://{settings.cream_worker_listen}/health\n"
+        f"cream up: {note}\n"
+        "cream up: Ctrl-C stops everything",
         flush=True,
     )
     exit_code = 0
