@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -127,7 +128,9 @@ def tick(clock: ManualClock, seconds: float = 1) -> None:
     clock.advance(timedelta(seconds=seconds))
 
 
-def assert_error_shape(response: httpx.Response, status: int, code: str | None = None) -> dict:
+def assert_error_shape(
+    response: httpx.Response, status: int, code: str | None = None
+) -> dict[str, Any]:
     """Checks the one error shape and the echoed correlation id; returns the body."""
     assert response.status_code == status, response.text
     body = response.json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 import websockets
@@ -13,7 +14,7 @@ from cream.events.log import EventLog
 from tests.api.harness import AUTH, TOKEN
 
 
-async def _next(socket, wanted_type: str) -> dict:
+async def _next(socket, wanted_type: str) -> dict[str, Any]:
     while True:
         message = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
         if message["type"] == wanted_type:

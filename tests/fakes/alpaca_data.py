@@ -41,7 +41,9 @@ def bar(when: datetime, o: float, h: float, low: float, c: float, v: int) -> dic
     return {"t": wire_time(when), "o": o, "h": h, "l": low, "c": c, "v": v, "n": 10, "vw": c}
 
 
-def quote(when: datetime, bid: float, ask: float, bid_size: int = 3, ask_size: int = 4) -> dict:
+def quote(
+    when: datetime, bid: float, ask: float, bid_size: int = 3, ask_size: int = 4
+) -> dict[str, Any]:
     """One stock quote as Alpaca sends it."""
     return {
         "t": wire_time(when),

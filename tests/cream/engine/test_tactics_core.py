@@ -24,11 +24,11 @@ from cream.v1 import common_pb2 as c
 
 START = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
-TOUCH = {"bid": Decimal("100.00"), "ask": Decimal("100.04")}
+BID, ASK = Decimal("100.00"), Decimal("100.04")
 
 
 def test_twap_schedule_is_typed_and_spread_over_the_window():
-    params = TacticParams(**TOUCH, duration=HOUR, slices=4, jitter_pct=20, seed=11)
+    params = TacticParams(bid=BID, ask=ASK, duration=HOUR, slices=4, jitter_pct=20, seed=11)
     s = slice_schedule(c.EXECUTION_TACTIC_TWAP, c.ORDER_SIDE_BUY, Decimal(103), START, params)
     assert s.tactic == c.EXECUTION_TACTIC_TWAP and s.side == c.ORDER_SIDE_BUY
     assert [x.quantity for x in s.slices] == [Decimal(25), Decimal(26), Decimal(26), Decimal(26)]

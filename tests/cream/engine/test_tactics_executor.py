@@ -73,6 +73,15 @@ def all_filled(progress: Progress) -> bool:
     )
 
 
+def orders(progress: Progress) -> list[ex.Order]:
+    """Every child's order, asserting each child has been sent."""
+    sent = []
+    for ch in progress.children:
+        assert ch.order is not None
+        sent.append(ch.order)
+    return sent
+
+
 async def test_twap_children_go_out_at_their_times_and_fill_the_parent(engine):
     request = parent_request(engine, "30", c.EXECUTION_TACTIC_TWAP)
     run = executor(engine, request, TacticParams(duration=3 * TEN_MINUTES, slices=3))
@@ -87,8 +96,8 @@ async def test_twap_children_go_out_at_their_times_and_fill_the_parent(engine):
     engine.clock.advance(TEN_MINUTES)
     done = await settled(engine, run, all_filled)
     assert done.done and done.filled == Decimal(30)
-    assert [ch.order.quantity for ch in done.children] == ["10", "10", "10"]
-    assert all(ch.order.order_type == c.ORDER_TYPE_LIMIT for ch in done.children)
+    assert [o.quantity for o in orders(done)] == ["10", "10", "10"]
+    assert all(o.order_type == c.ORDER_TYPE_LIMIT for o in orders(done))
     positions = await engine.runtime.engine.positions()
     assert [(p.symbol, p.quantity) for p in positions] == [("AAPL", "30")]
 
@@ -116,7 +125,7 @@ async def test_iceberg_releases_the_next_peak_only_after_the_previous_fills(engi
     run = executor(engine, request, TacticParams(peak=Decimal(10)))
     assert [ch.slice.quantity for ch in (await run.poll()).children] == [10, 10, 5]
     done = await settled(engine, run, all_filled)
-    assert [ch.order.quantity for ch in done.children] == ["10", "10", "5"]
+    assert [o.quantity for o in orders(done)] == ["10", "10", "5"]
     positions = await engine.runtime.engine.positions()
     assert [(p.symbol, p.quantity) for p in positions] == [("AAPL", "25")]
 
@@ -128,12 +137,14 @@ async def test_a_resting_peak_keeps_the_rest_of_the_iceberg_hidden(engine):
     # Peak 0 rests at the bid (99.99): however often we poll, peak 1 is not shown.
     for _ in range(3):
         progress = await run.poll()
-        assert progress.children[0].order.limit_price == "99.99"
+        resting = progress.children[0].order
+        assert resting is not None and resting.limit_price == "99.99"
         assert progress.children[1].order is None
     engine.feed.set_price("AAPL", "99.98")  # the ask comes down to 99.99: peak 0 fills
     progress = await settled(engine, run, lambda p: p.children[1].order is not None)
-    assert progress.children[0].order.status == ex.ORDER_STATUS_FILLED
-    assert progress.children[1].order.limit_price == "99.97"  # priced at the new bid
+    first, second = progress.children[0].order, progress.children[1].order
+    assert first is not None and first.status == ex.ORDER_STATUS_FILLED
+    assert second is not None and second.limit_price == "99.97"  # priced at the new bid
     engine.feed.set_price("AAPL", "99.96")
     done = await settled(engine, run, all_filled)
     assert done.done and done.filled == Decimal(20)
@@ -206,6 +217,7 @@ async def test_close_children_reduce_only_their_slice(engine, qty):
         engine.runtime.engine, closing, schedule, feed=engine.feed, clock=engine.clock
     )
     done = await settled(engine, run, all_filled)
-    assert done.children[0].order.quantity == qty
+    child = done.children[0].order
+    assert child is not None and child.quantity == qty
     positions = await engine.runtime.engine.positions()
     assert [(p.symbol, p.quantity) for p in positions] == [("AAPL", "3")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,9 +40,10 @@ class CountingLimiter:
         self.acquired += 1
 
 
-def hourly_rows(end: datetime, count: int, start_price: float = 100.0) -> list[dict]:
+def hourly_rows(end: datetime, count: int, start_price: float = 100.0) -> list[dict[str, Any]]:
     """`count` hourly bars on weekdays, 13:00-19:00 UTC labels, the newest starting at `end`."""
-    rows, when, price = [], end, start_price
+    rows: list[dict[str, Any]] = []
+    when, price = end, start_price
     while len(rows) < count:
         if when.weekday() < 5 and 13 <= when.hour <= 19:
             rows.append(bar(when, price, price + 1, price - 1, price + 0.5, 1000 + len(rows)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import grpc
 import pytest
@@ -23,7 +24,9 @@ NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 KEYS = {"alpaca_key": KEY, "alpaca_secret": SECRET}
 
 
-def settings(env: str, feed: str = "auto", **extra) -> Settings:
+def settings(
+    env: str, feed: Literal["synthetic", "replay", "alpaca", "auto"] = "auto", **extra
+) -> Settings:
     return Settings(cream_env=Environment(env), cream_market_feed=feed, **extra)
 
 
@@ -84,7 +87,7 @@ def test_a_half_set_key_pair_counts_as_no_keys():
 
 def test_an_unknown_feed_name_is_refused_by_the_settings():
     with pytest.raises(ValueError, match="cream_market_feed"):
-        Settings(cream_market_feed="bloomberg")
+        Settings(cream_market_feed="bloomberg")  # type: ignore[arg-type]
 
 
 def test_backtest_without_a_replay_dir_is_refused():
@@ -117,7 +120,9 @@ async def test_paper_with_keys_reads_alpaca_through_the_shared_bucket():
     with FakeAlpacaData() as fake:
         fake.set_quote("AAPL", quote(NOW, 170.1, 170.12), last=trade(NOW, 170.11))
         feed = build_feed(
-            settings("PAPER", **KEYS, alpaca_data_url=fake.url), ManualClock(NOW), limiter=bucket
+            settings("PAPER", alpaca_key=KEY, alpaca_secret=SECRET, alpaca_data_url=fake.url),
+            ManualClock(NOW),
+            limiter=bucket,
         )
         assert isinstance(feed, AlpacaFeed)
 

@@ -30,7 +30,8 @@ async def test_a_label_reads_back_as_written(db: Database, clock: ManualClock):
 
     assert stored is not None
     assert (stored.symbol, stored.timestamp, stored.timeframe.value) == ("AAPL", BAR, "1h")
-    assert (stored.regime, stored.confidence) == (Regime.BULL_TREND, pytest.approx(0.734512))
+    assert stored.regime == Regime.BULL_TREND
+    assert stored.confidence == pytest.approx(0.734512)
     assert (stored.model_name, stored.model_version) == ("rule_based", "1")
 
 
@@ -55,9 +56,12 @@ async def test_labels_of_other_timeframes_and_environments_stay_apart(db: Databa
     await paper.upsert("AAPL", BAR, "1d", label(Regime.RANGE_BOUND))
     await backtest.upsert("AAPL", BAR, "1h", label(Regime.CRISIS))
 
-    assert (await paper.latest("AAPL", "1h")).regime is Regime.BULL_TREND
-    assert (await paper.latest("AAPL", "1d")).regime is Regime.RANGE_BOUND
-    assert (await backtest.latest("AAPL", "1h")).regime is Regime.CRISIS
+    paper_hourly = await paper.latest("AAPL", "1h")
+    paper_daily = await paper.latest("AAPL", "1d")
+    backtest_hourly = await backtest.latest("AAPL", "1h")
+    assert paper_hourly is not None and paper_hourly.regime is Regime.BULL_TREND
+    assert paper_daily is not None and paper_daily.regime is Regime.RANGE_BOUND
+    assert backtest_hourly is not None and backtest_hourly.regime is Regime.CRISIS
     assert await paper.latest("MSFT", "1h") is None
 
 
@@ -87,7 +91,8 @@ async def test_labels_in_one_batch_with_other_writes(db: Database):
             labels.upsert_statement("MSFT", BAR, "1h", label(Regime.BEAR_TREND)),
         ]
     )
-    assert (await labels.latest("MSFT", "1h")).regime is Regime.BEAR_TREND
+    latest = await labels.latest("MSFT", "1h")
+    assert latest is not None and latest.regime is Regime.BEAR_TREND
 
 
 @pytest.mark.parametrize(
