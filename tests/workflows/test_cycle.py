@@ -99,6 +99,10 @@ async def test_rules_cycle_trades_and_persists_everything(harness: CycleHarness)
         "SELECT decision_id FROM memory_cases WHERE cycle_id = ?", (result.cycle_id,)
     )
     assert len(memory) == 5
+    labels = await db.query("SELECT symbol, timeframe FROM regime_labels ORDER BY symbol")
+    assert [(r["symbol"], r["timeframe"]) for r in labels] == [
+        (s, "1h") for s in ("AAPL", "MSFT", "NVDA", "SPY", "TSLA")
+    ]
 
 
 def _raise(exc: BaseException) -> Any:

@@ -48,8 +48,11 @@ from cream.context.bundle import ContextBundle, gather_context
 from cream.context.source import ContextRequest, ContextSource
 from cream.engine.client import EngineCallError, EngineClient
 from cream.engine.ids import derive_client_order_id
-from cream.market.regime import Regime
+from cream.market.bars import Bars, from_ns
+from cream.market.regime import Regime, classify_regime
 from cream.memory.store import CaseMemory
+from cream.storage.database import Database, Statement
+from cream.storage.regime_labels import RegimeLabelRepository
 from cream.v1 import common_pb2 as common
 from cream.v1 import decision_pb2
 from cream.v1 import execution_pb2 as ex
@@ -109,6 +112,8 @@ class CycleDeps:
     rpc_timeout_s: float = 30.0
     memory_k: int = 5
     allow_short: bool = True
+    # Where ORIENT stores each symbol's regime label (regime_labels); None skips it.
+    db: Database | None = None
     # Test seam: called after every SubmitOrder that the engine accepted.
     after_submit: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -210,11 +215,19 @@ class CycleNodes:
         situations: dict[str, dict[str, Any]] = {}
         failures: dict[str, dict[str, Any]] = {}
         stored = state.get("entries", {})
+        labels: list[Statement] = []
+        repository = (
+            RegimeLabelRepository(self.deps.db, self.deps.environment, clock=self.deps.clock)
+            if self.deps.db is not None
+            else None
+        )
         for symbol in live_symbols(state):
             context = SymbolContext.model_validate(contexts[symbol])
             try:
                 entry = md.SymbolSnapshot.FromString(base64.b64decode(stored[symbol]["entry"]))
                 bars = bars_of(entry)
+                if repository is not None and bars is not None and context.regime is not None:
+                    labels.append(_regime_label(repository, bars))
                 regime = Regime(context.regime.label) if context.regime is not None else None
                 memory, situation, gap = await memory_views(
                     self.deps.memory, bars, regime, as_of, symbol, self.deps.memory_k
@@ -238,6 +251,11 @@ class CycleNodes:
                 failures[symbol] = _failure(
                     "ORIENT_FAILED", "orient", f"{type(exc).__name__}: {exc}"
                 )
+        if labels and self.deps.db is not None:
+            try:
+                await self.deps.db.batch(labels)
+            except Exception:  # labels are a record of ORIENT, not an input to the cycle
+                log.exception("cycle %s: regime labels were not stored", state["cycle_id"])
         await self._stage(state, "orient", "completed")
         await self._stage(state, "analysts", "started")
         return {
@@ -692,6 +710,13 @@ class CycleNodes:
             "quantity": order.get("quantity", ""),
             "order": order,
         }
+
+
+def _regime_label(repository: RegimeLabelRepository, bars: Bars) -> Statement:
+    """The upsert of the regime of the symbol's last closed bar (same bar → same row)."""
+    closes = bars.close_times if bars.close_times is not None else bars.timestamps
+    stamp = from_ns(int(closes[-1]))
+    return repository.upsert_statement(bars.symbol, stamp, bars.timeframe, classify_regime(bars))
 
 
 def _env(environment: str) -> common.Environment.ValueType:

@@ -350,6 +350,7 @@ class CycleRunner:
                 context_sources=parts.context_sources,
                 stage=stage,
                 after_submit=parts.after_submit,
+                db=parts.db,
             )
             nodes = CycleNodes(deps)
 
