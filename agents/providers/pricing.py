@@ -62,6 +62,7 @@ PRICES: Final[Mapping[str, ModelPrice]] = {
     "gemini-3-flash-preview": ModelPrice(_d("0.50"), _d("3")),
     "gemini-2.5-pro": ModelPrice(_d("1.25"), _d("10"), 200_000, _d("2.50"), _d("15")),
     "gemini-2.5-flash": ModelPrice(_d("0.30"), _d("2.50")),
+    "claude-opus-4-5": ModelPrice(_d("5"), _d("25")),
     "claude-opus-4-1": ModelPrice(_d("15"), _d("75")),
     "claude-sonnet-4-5": ModelPrice(_d("3"), _d("15"), 200_000, _d("6"), _d("22.50")),
     "claude-haiku-4-5": ModelPrice(_d("1"), _d("5")),

@@ -23,6 +23,7 @@ KNOWN_MODELS: Final[Mapping[str, KnownModel]] = {
     "gemini-2.5-pro": KnownModel("gemini", "pro"),
     "gemini-3-flash-preview": KnownModel("gemini", "flash"),
     "gemini-2.5-flash": KnownModel("gemini", "flash"),
+    "claude-opus-4-5": KnownModel("anthropic", "pro"),
     "claude-opus-4-1": KnownModel("anthropic", "pro"),
     "claude-sonnet-4-5": KnownModel("anthropic", "pro"),
     "claude-haiku-4-5": KnownModel("anthropic", "flash"),

@@ -62,7 +62,8 @@ KEY_ENV: Final = {"gemini": "GOOGLE_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 OTHER_PROVIDER_MODELS: Final = {
     ("gemini", "pro"): DEFAULT_PRO_MODEL,
     ("gemini", "flash"): DEFAULT_FLASH_MODEL,
-    ("anthropic", "pro"): "claude-sonnet-4-5",
+    # claude-sonnet-4-5 reaches end-of-life on 2026-11-30 (the SDK warns on every call).
+    ("anthropic", "pro"): "claude-opus-4-5",
     ("anthropic", "flash"): "claude-haiku-4-5",
 }
 ProviderFactory = Callable[[str], Provider]
@@ -191,7 +192,7 @@ class CycleRunner:
             sources, close_sources = await _context_sources(the_clock)
             stack.push_async_callback(close_sources)
             checkpoints = Path("var") / f"checkpoints-{env.lower()}.sqlite"
-            yield cls(
+            runner = cls(
                 RunnerParts(
                     settings=settings,
                     db=db,
@@ -204,6 +205,16 @@ class CycleRunner:
                     context_sources=sources,
                 )
             )
+            stack.push_async_callback(runner.aclose)
+            yield runner
+
+    async def aclose(self) -> None:
+        """Closes the providers this runner built (their HTTP connections)."""
+        for provider in self._providers.values():
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+        self._providers.clear()
 
     def _provider(self, name: str) -> Provider:
         if name not in self._providers:
