@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from cream.clock import ManualClock
-from cream.storage import migrations
 from cream.storage.database import Database
 from tests.servers import redis_server
 from worker.calendar import ExchangeCalendar
@@ -26,19 +24,8 @@ START = datetime(2026, 11, 25, 15, 0, 31, tzinfo=UTC)
 @pytest.fixture
 async def db(libsql_url: str) -> AsyncIterator[Database]:
     """A migrated database, on a file and on a real sqld (via the `libsql_url` params)."""
-    async with await Database.connect(libsql_url, migrate=False) as database:
-        await migrations.migrate(database, _migrations())
+    async with await Database.connect(libsql_url) as database:
         yield database
-
-
-def _migrations() -> tuple[migrations.Migration, ...]:
-    # TEMPORARY while 0008 is not shipped: apply the worker's migration after the shipped ones.
-    shipped = migrations.load_migrations()
-    if any("leases" in m.name for m in shipped):
-        return shipped
-    sql = Path("/tmp/worker_mig/0009_leases.sql").read_text()
-    extra = migrations.Migration(len(shipped) + 1, "leases", sql, "dev")
-    return (*shipped, extra)
 
 
 @pytest.fixture
