@@ -3,6 +3,8 @@
 -- second worker knows a slot already ran).
 
 CREATE TABLE leases (
+  -- Row id (every table has one); the lease is found by its name.
+  id TEXT NOT NULL DEFAULT (lower(hex(randomblob(16)))),
   -- The lease's name, e.g. "cycle"; one holder per (environment, name) at a time.
   name TEXT NOT NULL,
   environment TEXT NOT NULL CHECK (environment IN ('BACKTEST', 'PAPER', 'LIVE')),
