@@ -67,8 +67,8 @@ class CandleSchedule:
     def __post_init__(self) -> None:
         if self.interval < MIN_INTERVAL:
             raise ScheduleError(
-                f"interval {self.interval} is shorter than {MIN_INTERVAL}; set "
-                f"trading.trading_cycle_interval_ms to at least 60000"
+                f"interval {self.interval} is shorter than {MIN_INTERVAL}: the worker does "
+                f"not run a job more often (set the interval to at least 60000 ms)"
             )
         if self.settle < timedelta(0):
             raise ScheduleError(f"settle delay {self.settle} is negative")

@@ -1,28 +1,25 @@
 """The trading cycle as the worker sees it: one awaitable that runs a `CycleRequest`.
 
-The worker does not import the graph's internals; it needs `run(request, stop=...)` and
-nothing else, so tests hand in their own executors and the process loads the real runner
-(`workflows.trading_cycle.runner.CycleRunner`) by name.
+The worker does not use the graph's internals; it needs `run(request, stop=...)` and
+nothing else, so tests hand in their own executors and the process uses the real runner
+(`workflows.trading_cycle.runner.CycleRunner`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol, cast
+from typing import Protocol
 
 from cream.settings import Settings
 from workflows.trading_cycle.contract import CycleRequest, CycleResult
-
-RUNNER_MODULE = "workflows.trading_cycle.runner"
 
 
 class CycleExecutor(Protocol):
     """Runs one trading cycle to completion, or to the next checkpoint once `stop` is set."""
 
     async def run(self, request: CycleRequest, *, stop: asyncio.Event) -> CycleResult:
-        """The cycle's result; a cycle stopped at a checkpoint returns status `cancelled`."""
+        """The cycle's result; one stopped at a checkpoint returns status `interrupted`."""
         ...
 
 
@@ -39,16 +36,16 @@ class RunnerUnavailableError(Exception):
 def load_cycle_runner(settings: Settings) -> AbstractAsyncContextManager[CycleExecutor]:
     """`CycleRunner.from_settings(settings)`: an async context manager yielding the runner.
 
+    Imported on use: the graph pulls in LangGraph and the providers, which tests of the
+    scheduler do not need.
+
     Raises:
-        RunnerUnavailableError: The runner module or class is missing.
+        RunnerUnavailableError: The runner cannot be imported (a broken install).
     """
     try:
-        module = importlib.import_module(RUNNER_MODULE)
-    except ModuleNotFoundError as exc:
+        from workflows.trading_cycle.runner import CycleRunner
+    except ImportError as exc:
         raise RunnerUnavailableError(
-            f"{RUNNER_MODULE} is not installed ({exc}); the worker cannot run trading cycles"
+            f"the trading-cycle runner cannot be loaded ({exc}); the worker cannot run cycles"
         ) from exc
-    runner_class: Any = getattr(module, "CycleRunner", None)
-    if runner_class is None:
-        raise RunnerUnavailableError(f"{RUNNER_MODULE} has no CycleRunner")
-    return cast(AbstractAsyncContextManager[CycleExecutor], runner_class.from_settings(settings))
+    return CycleRunner.from_settings(settings)

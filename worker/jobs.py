@@ -36,6 +36,14 @@ from workflows.trading_cycle.contract import CycleRequest, CycleResult
 logger = logging.getLogger(__name__)
 
 REQUESTED_JOB = "requested_cycle"
+# A cycle stopped before its end (interrupted at a checkpoint, or cancelled) is a
+# `cancelled` run: the next claim of its slot takes it over and the runner resumes it.
+RUN_STATUS: dict[str, RunStatus] = {
+    "completed": "completed",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    "interrupted": "cancelled",
+}
 CYCLE_LOCK = "cycle"
 
 
@@ -90,7 +98,7 @@ class CycleRequestPayload(BaseModel):
 
 def scheduled_cycle_id(slot: Slot) -> str:
     """The cycle id of a scheduled slot: the same in every worker, so a resume finds it."""
-    return f"sched-{slot.fire_time:%Y%m%dT%H%M%SZ}"
+    return f"c-{slot.fire_time:%Y%m%dT%H%M%SZ}-sched"
 
 
 async def run_scheduled_cycle(ctx: JobContext, slot: Slot) -> None:
@@ -199,7 +207,8 @@ async def _run_cycle(
     except Exception as exc:
         logger.exception("%s %s: cycle %s raised", job, run_key, request.cycle_id)
         detail: dict[str, Any] = {
-            "error": "CYCLE_CRASHED",
+            # The runner's setup errors carry a stable code (CONFIG_NOT_ACTIVE, ...).
+            "error": str(getattr(exc, "code", "CYCLE_CRASHED")),
             "message": f"{type(exc).__name__}: {exc}",
         }
         await ctx.runs.finish(mine, "failed", detail)
@@ -208,9 +217,10 @@ async def _run_cycle(
         relay.cancel()
         ctx.state.cycle = None
         ctx.state.running.pop(job, None)
-    await ctx.runs.finish(mine, result.status, _cycle_detail(result), cycle_id=result.cycle_id)
+    status = RUN_STATUS.get(result.status, "failed")
+    await ctx.runs.finish(mine, status, _cycle_detail(result), cycle_id=result.cycle_id)
     logger.info("%s %s: cycle %s %s", job, run_key, result.cycle_id, result.status)
-    return result.status
+    return status
 
 
 async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:

@@ -170,6 +170,7 @@ class Worker:
             self._refuse(version, str(exc))
             return
         now = self.clock.now()
+        refused = False
         for entry in self.schedule:
             wanted = interval_ms(entry, document)
             if entry.name in self._applied and self._applied[entry.name] == wanted:
@@ -178,6 +179,7 @@ class Worker:
                 trigger = ScheduleTrigger(fire_times(entry, document, self.options, self.calendar))
             except ScheduleError as exc:
                 self._refuse(version, f"{entry.name}: {exc.message}")
+                refused = True
                 continue
             next_run = trigger.get_next_fire_time(None, now)
             if next_run is None:
@@ -185,7 +187,8 @@ class Worker:
             self._plan(entry, trigger, next_run)
             self._applied[entry.name] = wanted
             logger.info("%s next runs at %s (config %s)", entry.name, next_run, version.label)
-        self.state.errors.pop("config", None)
+        if not refused:
+            self.state.errors.pop("config", None)
 
     def next_run(self, job: str) -> datetime | None:
         """When the scheduler will next fire `job` (None: not scheduled)."""

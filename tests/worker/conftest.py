@@ -59,7 +59,7 @@ class GateExecutor:
         cycle_id = request.cycle_id or "cycle-x"
         if not self.gate.is_set():
             self.checkpoints.append(cycle_id)
-            return CycleResult(cycle_id, "cancelled", "PAPER", 1, error="stopped at checkpoint")
+            return CycleResult(cycle_id, "interrupted", "PAPER", 1, error="stopped at checkpoint")
         return CycleResult(cycle_id, "completed", "PAPER", 1, decisions=[{"symbol": "SPY"}])
 
 

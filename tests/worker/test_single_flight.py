@@ -66,7 +66,7 @@ async def test_a_second_worker_skips_a_slot_that_is_running_and_does_not_rerun_i
         await first.shutdown()
         await second.shutdown()
 
-    assert [call.cycle_id for call in running.calls] == ["sched-20261125T150030Z"]
+    assert [call.cycle_id for call in running.calls] == ["c-20261125T150030Z-sched"]
     runs = await first.runs.list("trading_cycle")
     by_status = {(run.status, run.holder) for run in runs}
     assert ("completed", "worker-a") in by_status
@@ -95,8 +95,8 @@ async def test_the_next_slot_runs_on_whichever_worker_gets_the_lock(
     finally:
         await first.shutdown()
         await second.shutdown()
-    assert [c.cycle_id for c in first_exec.calls] == ["sched-20261125T150030Z"]
-    assert [c.cycle_id for c in second_exec.calls] == ["sched-20261125T160030Z"]
+    assert [c.cycle_id for c in first_exec.calls] == ["c-20261125T150030Z-sched"]
+    assert [c.cycle_id for c in second_exec.calls] == ["c-20261125T160030Z-sched"]
 
 
 async def test_a_crashed_cycle_is_reported_and_the_lock_is_freed(
