@@ -23,8 +23,10 @@ HOUR = timedelta(hours=1)
 SETTLE = timedelta(seconds=30)
 
 
-def ny(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=NY)  # type: ignore[misc]
+def ny(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=NY)
 
 
 def test_an_hourly_cycle_fires_thirty_seconds_after_the_hour(nyse: ExchangeCalendar):
