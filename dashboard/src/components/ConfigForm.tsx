@@ -18,11 +18,22 @@ export function ConfigForm({ document, problems, onChange }: Props) {
           {m}
         </div>
       ))}
-      {Object.entries(document).map(([key, value]) => (
+      {sections(document).map(([key, value]) => (
         <Section key={key} path={key} value={value} problems={problems} root={document} onChange={onChange} />
       ))}
     </div>
   );
+}
+
+// The document's own order (what a cycle reads first), not the API's alphabetical one.
+const SECTION_ORDER = ["trading", "universe", "risk", "agents"];
+
+function sections(document: JsonObject): [string, Json][] {
+  const rank = (key: string) => {
+    const index = SECTION_ORDER.indexOf(key);
+    return index === -1 ? SECTION_ORDER.length : index;
+  };
+  return Object.entries(document).sort(([a], [b]) => rank(a) - rank(b));
 }
 
 interface SectionProps {
@@ -83,10 +94,8 @@ function Field({ path, value, problems, root, onChange }: SectionProps) {
     onChange(setPath(root, path, next));
   };
   return (
-    <label className={wide ? "wide" : undefined}>
-      <span>
-        {name} <span className="muted small mono">{path}</span>
-      </span>
+    <label className={wide ? "wide" : undefined} title={path}>
+      <span>{name.replace(/_/g, " ")}</span>
       {typeof like === "boolean" ? (
         <input
           type="checkbox"

@@ -1,5 +1,5 @@
 // One cycle's progress, stage by stage, live over the CYCLES channel.
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 
 import { api, unwrap } from "../api/client";
@@ -16,10 +16,11 @@ export function CycleProgress({ cycleId, onFinished }: { cycleId: string; onFini
   const [liveStatus, setLiveStatus] = useState<string | null>(null);
   const finishedStatus = liveStatus !== null && isFinished(liveStatus);
   // Live events drive the display; REST polling is only the fallback while the socket is down.
+  const [settling, setSettling] = useState(false);
   const detail = useQuery(
     () => unwrap(api.GET("/api/cycles/{cycle_id}", { params: { path: { cycle_id: cycleId } } })),
     [cycleId],
-    socket === "open" ? undefined : 2000,
+    socket !== "open" || settling ? 1000 : undefined,
   );
   const { reload } = detail;
 
@@ -53,6 +54,9 @@ export function CycleProgress({ cycleId, onFinished }: { cycleId: string; onFini
   );
 
   const cycle = detail.data?.cycle;
+  // The terminal event can overtake the cycle row's final update: re-read until REST agrees.
+  const restFinished = cycle !== undefined && isFinished(cycle.status);
+  useEffect(() => setSettling(finishedStatus && !restFinished), [finishedStatus, restFinished]);
   const history = detail.data?.stages;
   const stages = useMemo(
     () => foldStages([...(history ?? []).filter((s) => s.state !== "pending"), ...liveUpdates]),

@@ -1,5 +1,5 @@
 // Cycles: trigger one (symbols, draft or active config), watch it run, and the history.
-import { useCallback, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 
 import { api, unwrap } from "../api/client";
@@ -14,15 +14,31 @@ import { useQuery } from "../lib/useQuery";
 export function CyclesPage() {
   const [params, setParams] = useSearchParams();
   const watching = params.get("watch");
-  const cycles = useQuery(() => unwrap(api.GET("/api/cycles", { params: { query: { limit: 25 } } })), []);
+  const [active, setActive] = useState(false);
+  // While a cycle is queued or running the list refreshes itself; events also trigger reads.
+  const cycles = useQuery(
+    () => unwrap(api.GET("/api/cycles", { params: { query: { limit: 25 } } })),
+    [],
+    active ? 3000 : undefined,
+  );
   const { reload } = cycles;
+  // The cycle on display stays after it finishes; a newer one (scheduled, or another
+  // operator's) takes its place when it starts, unless the URL pins one.
+  const [followed, setFollowed] = useState<string | null>(null);
   // A thin event says something changed; the list is re-read over REST.
   useLive("CYCLES", useCallback((event) => {
+    if (event.type === "cycle.started" && typeof event.payload.cycle_id === "string") {
+      setFollowed(event.payload.cycle_id);
+    }
     if (event.type !== "cycle.stage") reload();
   }, [reload]));
 
   const running = cycles.data?.items.find((c) => c.status === "running" || c.status === "queued");
-  const shown = watching ?? running?.cycle_id ?? null;
+  useEffect(() => {
+    setActive(running !== undefined);
+    if (running !== undefined) setFollowed((current) => current ?? running.cycle_id);
+  }, [running]);
+  const shown = watching ?? followed;
 
   return (
     <>
