@@ -7,7 +7,7 @@ Python package through `executable_path`; no browser download. The dashboard mus
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -20,6 +20,7 @@ from tests.servers import REPO_ROOT
 CHROMIUM: Final = Path("/usr/bin/chromium")
 DIST_INDEX: Final = REPO_ROOT / "dashboard" / "dist" / "index.html"
 ARTIFACTS: Final = REPO_ROOT / "test-artifacts" / "e2e"
+REPORTS: Final = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +76,22 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     return folder
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keeps each phase's report on the item, so fixtures can tell a failed test."""
+    report: pytest.TestReport = yield
+    item.stash.setdefault(REPORTS, {})[report.when] = report
+    return report
+
+
 @pytest.fixture
-def page(browser: Browser, stack: CreamStack, artifacts: Path) -> Iterator[Page]:
-    """A fresh browser context on the stack's api; the console log is kept as an artefact."""
+def page(
+    browser: Browser, stack: CreamStack, artifacts: Path, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """A fresh browser context on the stack's api; the console log, the stack's logs and,
+    on failure, a screenshot of the page are kept as artefacts."""
     context = browser.new_context(base_url=stack.api_url, viewport={"width": 1400, "height": 900})
     opened = context.new_page()
     console: list[str] = []
@@ -86,6 +100,9 @@ def page(browser: Browser, stack: CreamStack, artifacts: Path) -> Iterator[Page]
     try:
         yield opened
     finally:
+        call = request.node.stash.get(REPORTS, {}).get("call")
+        if call is not None and call.failed:
+            opened.screenshot(path=str(artifacts / "failure.png"), full_page=True)
         (artifacts / "console.log").write_text("\n".join(console))
         (artifacts / "stack.log").write_text(stack.logs())
         context.close()

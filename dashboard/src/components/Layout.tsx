@@ -1,8 +1,9 @@
 // The frame around every page: navigation, live-connection badge, who is logged in.
-import { NavLink, Outlet } from "react-router";
+import { NavLink, Outlet, useLocation } from "react-router";
 
 import { useAuth } from "../lib/auth";
 import { useLiveStatus } from "../lib/useLive";
+import { ErrorBoundary } from "./ErrorBoundary";
 import { Status } from "./Status";
 
 const NAV = [
@@ -17,6 +18,7 @@ const NAV = [
 export function Layout() {
   const { actor, environment, logout } = useAuth();
   const status = useLiveStatus();
+  const location = useLocation();
   return (
     <div className="shell">
       <aside className="sidebar">
@@ -41,7 +43,9 @@ export function Layout() {
         </div>
       </aside>
       <main className="content">
-        <Outlet />
+        <ErrorBoundary resetKey={location.pathname}>
+          <Outlet />
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -106,6 +106,8 @@ export function CandleChart({ candles, marks, height = 280 }: { candles: Candle[
     const markers = createSeriesMarkers(series, decisionMarkers(marks));
     instance.timeScale().fitContent();
     return () => {
+      // On unmount the chart itself is removed first (useChart's cleanup runs earlier).
+      if (chart.current !== instance) return;
       markers.detach();
       instance.removeSeries(series);
     };
@@ -126,7 +128,9 @@ export function EquityChart({ points, height = 220 }: { points: EquityPoint[]; h
     });
     series.setData(ordered(points.map((p) => ({ time: toChartTime(p.time), value: Number(p.equity) }))));
     instance.timeScale().fitContent();
-    return () => instance.removeSeries(series);
+    return () => {
+      if (chart.current === instance) instance.removeSeries(series);
+    };
   }, [points, chart]);
   return <div ref={container} className="chart" data-testid="equity-chart" />;
 }
