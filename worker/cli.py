@@ -31,6 +31,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "worker", help="run the scheduler: hourly cycles, requested cycles, context jobs"
     )
+    _arguments(parser)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m worker`: the same command without the `cream` front end."""
+    parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
+    _arguments(parser)
+    args = parser.parse_args(argv)
+    return run(args)
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--listen", default=DEFAULT_LISTEN, help=f"host:port of GET /health ({DEFAULT_LISTEN})"
     )
@@ -46,14 +58,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="run cycles outside sessions and on holidays (CREAM_WORKER_RUN_WHEN_CLOSED)",
     )
     parser.set_defaults(handler=run)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m worker` until `cream worker` is wired in."""
-    parser = argparse.ArgumentParser(prog="worker")
-    sub = parser.add_subparsers(dest="command")
-    register(sub)
-    args = parser.parse_args(["worker", *(argv or [])] if argv is not None else None)
-    if getattr(args, "handler", None) is None:
-        args = parser.parse_args(["worker"])
-    return int(args.handler(args))

@@ -18,6 +18,7 @@ from aiohttp import web
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from cream.storage.timestamps import format_utc
+from worker.jobs import REQUESTED_JOB
 from worker.runtime import Worker
 
 logger = logging.getLogger(__name__)
@@ -83,21 +84,22 @@ async def health_report(worker: Worker, checks: dict[str, Check]) -> tuple[int, 
             document = None
     jobs: dict[str, Any] = {}
     last_run: dict[str, str | None] = {}
-    for entry in worker.schedule:
+    # The schedule table's jobs, then on-demand cycles (never scheduled, so no next run).
+    for name in (*(entry.name for entry in worker.schedule), REQUESTED_JOB):
         latest = None
         if results.get("database", {}).get("ok"):
-            run = await worker.runs.latest(entry.name)
+            run = await worker.runs.latest(name)
             latest = run.as_dict() if run is not None else None
-        next_run = worker.next_run(entry.name)
-        trigger = worker.trigger(entry.name)
-        jobs[entry.name] = {
+        next_run = worker.next_run(name)
+        trigger = worker.trigger(name)
+        jobs[name] = {
             "last_run": latest,
             "next_run": format_utc(next_run) if next_run is not None else None,
-            "running": entry.name in worker.state.running,
-            "skipped": worker.state.skipped.get(entry.name, 0),
+            "running": name in worker.state.running,
+            "skipped": worker.state.skipped.get(name, 0),
             "error": trigger.error if trigger is not None else None,
         }
-        last_run[entry.name] = latest["started_at"] if latest else None
+        last_run[name] = latest["started_at"] if latest else None
     database_ok = bool(results.get("database", {}).get("ok"))
     core_ok = database_ok and all(r.get("ok") for k, r in results.items() if k != "engine")
     if not database_ok:

@@ -81,16 +81,23 @@ async def test_health_reports_schedule_runs_and_checks(
     assert body["settle_ms"] == 30_000
     assert body["calendar"] == {"exchange": "XNYS", "run_when_closed": False}
     assert body["instruments"] == ["SPY", "AAPL", "MSFT", "NVDA", "TSLA"]
-    assert set(body["jobs"]) == {"trading_cycle", "prediction_markets", "filings"}
+    assert set(body["jobs"]) == {
+        "trading_cycle",
+        "prediction_markets",
+        "filings",
+        "requested_cycle",
+    }
     assert body["next_run"] == {
         "trading_cycle": "2026-11-25T16:00:30.000000Z",
         "prediction_markets": "2026-11-25T15:15:00.000000Z",
         "filings": "2026-11-26T11:00:00.000000Z",
+        "requested_cycle": None,
     }
     assert body["running"] == {
         "trading_cycle": True,
         "prediction_markets": False,
         "filings": False,
+        "requested_cycle": False,
     }
     assert body["running_cycle"]["cycle_id"] == "c-20261125T150030Z-sched"
     assert body["running_cycle"]["trigger"] == "schedule"
