@@ -88,6 +88,9 @@ def run_cycle(page: Page, stack: CreamStack, artifacts: Path) -> tuple[str, str]
         "data-status", "completed", timeout=CYCLE_TIMEOUT_MS
     )
     shot(page, artifacts, "04-cycle-completed")
+    # The progress was pushed over /ws (thin cycle.stage events), not only read over REST.
+    live_events = int(progress.get_attribute("data-live-events") or "0")
+    assert live_events >= len(STAGES), f"only {live_events} stage events arrived over /ws"
 
     stored = api_get(stack, f"/api/cycles/{cycle_id}")
     assert stored["cycle"]["status"] == "completed"

@@ -44,8 +44,12 @@ function socketUrl(): string {
   return `${scheme}//${window.location.host}/ws`;
 }
 
+/** Events kept per channel, so a view mounted just after an event still sees it. */
+const HISTORY = 500;
+
 class LiveSocket {
   private socket: WebSocket | null = null;
+  private readonly history = new Map<Channel, LiveEvent[]>();
   private readonly listeners = new Map<Channel, Set<Listener>>();
   private readonly statusListeners = new Set<(status: LiveStatus) => void>();
   private status: LiveStatus = "closed";
@@ -67,6 +71,11 @@ class LiveSocket {
     };
   }
 
+  /** The events received on `channel` since the socket opened (the last few hundred). */
+  recent(channel: Channel): readonly LiveEvent[] {
+    return this.history.get(channel) ?? [];
+  }
+
   onStatus(listener: (status: LiveStatus) => void): () => void {
     this.statusListeners.add(listener);
     listener(this.status);
@@ -83,6 +92,7 @@ class LiveSocket {
 
   stop(): void {
     this.wanted = false;
+    this.history.clear();
     if (this.retryTimer !== null) window.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.socket?.close();
@@ -103,6 +113,10 @@ class LiveSocket {
       if (typeof message.data !== "string") return;
       const event = parseFrame(message.data);
       if (event === null) return;
+      const kept = this.history.get(event.channel) ?? [];
+      kept.push(event);
+      if (kept.length > HISTORY) kept.splice(0, kept.length - HISTORY);
+      this.history.set(event.channel, kept);
       for (const listener of this.listeners.get(event.channel) ?? []) listener(event);
     };
     socket.onclose = () => {

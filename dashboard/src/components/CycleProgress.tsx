@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 
 import { api, unwrap } from "../api/client";
+import { live, type LiveEvent } from "../api/live";
 import { useLive, useLiveStatus } from "../lib/useLive";
 import { useQuery } from "../lib/useQuery";
 import { foldStages, isFinished, type StageUpdate } from "../lib/stages";
@@ -12,8 +13,14 @@ import { Status } from "./Status";
 
 export function CycleProgress({ cycleId, onFinished }: { cycleId: string; onFinished?: () => void }) {
   const socket = useLiveStatus();
-  const [liveUpdates, setLiveUpdates] = useState<StageUpdate[]>([]);
-  const [liveStatus, setLiveStatus] = useState<string | null>(null);
+  // Seeded with what the socket already received for this cycle (it may have started
+  // between the trigger's response and this component's mount).
+  const [liveUpdates, setLiveUpdates] = useState<StageUpdate[]>(() =>
+    live.recent("CYCLES").flatMap((e) => (e.payload.cycle_id === cycleId ? stageUpdates(e) : [])),
+  );
+  const [liveStatus, setLiveStatus] = useState<string | null>(() =>
+    live.recent("CYCLES").reduce<string | null>((status, e) => (e.payload.cycle_id === cycleId ? statusOf(e) ?? status : status), null),
+  );
   const finishedStatus = liveStatus !== null && isFinished(liveStatus);
   // Live events drive the display; REST polling is only the fallback while the socket is down.
   const [settling, setSettling] = useState(false);
@@ -29,21 +36,11 @@ export function CycleProgress({ cycleId, onFinished }: { cycleId: string; onFini
     useCallback(
       (event) => {
         if (event.payload.cycle_id !== cycleId) return;
-        if (event.type === "cycle.stage") {
-          const p = event.payload;
-          setLiveUpdates((prev) => [
-            ...prev,
-            {
-              stage: String(p.stage),
-              state: String(p.state),
-              round: typeof p.round === "number" ? p.round : 0,
-              detail: typeof p.detail === "string" ? p.detail : "",
-            },
-          ]);
-        } else if (event.type === "cycle.started") {
-          setLiveStatus("running");
-        } else if (event.type === "cycle.completed" || event.type === "cycle.failed") {
-          setLiveStatus(typeof event.payload.status === "string" ? event.payload.status : event.type.slice(6));
+        const updates = stageUpdates(event);
+        if (updates.length > 0) setLiveUpdates((prev) => [...prev, ...updates]);
+        const status = statusOf(event);
+        if (status !== null) setLiveStatus(status);
+        if (status !== null && isFinished(status)) {
           // The terminal event is thin: the decisions and timings come from REST.
           reload();
           onFinished?.();
@@ -71,7 +68,13 @@ export function CycleProgress({ cycleId, onFinished }: { cycleId: string; onFini
         : (liveStatus ?? cycle?.status ?? "queued");
 
   return (
-    <div className="card" data-testid="cycle-progress" data-cycle-id={cycleId} data-status={status}>
+    <div
+      className="card"
+      data-testid="cycle-progress"
+      data-cycle-id={cycleId}
+      data-status={status}
+      data-live-events={liveUpdates.length}
+    >
       <div className="row">
         <h2 style={{ margin: 0 }}>
           Cycle <Link to={`/cycles/${cycleId}`} className="mono" data-testid="cycle-link">{cycleId}</Link>
@@ -106,4 +109,26 @@ export function CycleProgress({ cycleId, onFinished }: { cycleId: string; onFini
       <ErrorBanner error={detail.error} />
     </div>
   );
+}
+
+function stageUpdates(event: LiveEvent): StageUpdate[] {
+  if (event.type !== "cycle.stage") return [];
+  const p = event.payload;
+  return [
+    {
+      stage: String(p.stage),
+      state: String(p.state),
+      round: typeof p.round === "number" ? p.round : 0,
+      detail: typeof p.detail === "string" ? p.detail : "",
+    },
+  ];
+}
+
+/** The cycle status an event announces, or null for events that do not change it. */
+function statusOf(event: LiveEvent): string | null {
+  if (event.type === "cycle.started") return "running";
+  if (event.type === "cycle.completed" || event.type === "cycle.failed") {
+    return typeof event.payload.status === "string" ? event.payload.status : event.type.slice("cycle.".length);
+  }
+  return null;
 }
