@@ -37,6 +37,7 @@ async def engine_address() -> AsyncIterator[str]:
     await server.stop(0)
 
 
+@pytest.mark.integration
 async def test_health_reports_schedule_runs_and_checks(
     db: Database,
     clock: ManualClock,

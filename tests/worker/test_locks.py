@@ -48,6 +48,7 @@ async def _exclusive(first: LockManager, second: LockManager) -> None:
     assert await first.holder_of("cycle") == "worker-b"
 
 
+@pytest.mark.integration
 async def test_a_redis_lock_has_one_holder_at_a_time(redis_pair: tuple[RedisLockManager, ...]):
     await _exclusive(*redis_pair)
 
@@ -93,6 +94,7 @@ async def test_database_leases_are_per_environment(db: Database, clock: ManualCl
     assert await live.try_acquire("cycle", TTL) is not None
 
 
+@pytest.mark.integration
 async def test_an_expired_redis_lock_is_taken_over_and_the_old_owner_cannot_touch_it(
     redis_pair: tuple[RedisLockManager, ...],
 ):
@@ -109,6 +111,7 @@ async def test_an_expired_redis_lock_is_taken_over_and_the_old_owner_cannot_touc
     assert await fresh.renew()
 
 
+@pytest.mark.integration
 async def test_a_waiting_acquirer_gets_the_lock_once_it_is_released(
     redis_pair: tuple[RedisLockManager, ...],
 ):
@@ -138,6 +141,7 @@ async def test_a_waiting_acquirer_gives_up_when_stopped(db: Database, clock: Man
     assert await asyncio.wait_for(waiter, 5) is None
 
 
+@pytest.mark.integration
 async def test_a_lost_lease_is_signalled_to_the_guarded_work(
     redis_pair: tuple[RedisLockManager, ...],
 ):
@@ -153,6 +157,7 @@ async def test_a_lost_lease_is_signalled_to_the_guarded_work(
     assert lost.is_set()
 
 
+@pytest.mark.integration
 async def test_a_renewed_redis_lock_outlives_its_ttl(redis_pair: tuple[RedisLockManager, ...]):
     first, second = redis_pair
     # Generous TTL: renewals every 100 ms must survive a loaded test machine.

@@ -40,6 +40,7 @@ async def _health(port: int) -> dict[str, Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.integration
 async def test_sighup_reloads_and_sigterm_lets_the_cycle_checkpoint_then_exits_zero(
     tmp_path: Path, clock: ManualClock, nyse: ExchangeCalendar
 ):

@@ -21,7 +21,7 @@ from worker.schedule import SCHEDULE
 CYCLE = next(entry for entry in SCHEDULE if entry.name == "trading_cycle")
 
 
-@pytest.fixture(params=["redis", "database"])
+@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.integration), "database"])
 async def lock_pair(
     request: pytest.FixtureRequest, db: Database, clock: ManualClock
 ) -> AsyncIterator[tuple[LockManager, LockManager]]:
