@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 
 from cream.clock import Clock, SystemClock
 from cream.storage.database import Database, Statement
+from cream.storage.errors import StorageError
 from cream.storage.order_records import check_environment
 from cream.storage.timestamps import format_utc
 
@@ -297,40 +298,51 @@ class DatabaseLockManager:
         """One batch: insert or take over an expired row, then read back whose it is."""
         _check(name, ttl)
         token = secrets.token_hex(16)
-        now = self._clock.now()
-        stamp = format_utc(now)
-        results = await self._db.batch(
-            [
-                Statement(
-                    _DB_ACQUIRE,
-                    (
-                        name,
-                        self._environment,
-                        self._holder,
-                        token,
-                        stamp,
-                        format_utc(now + ttl),
-                        stamp,
-                        stamp,
-                    ),
-                ),
-                Statement(
-                    "SELECT token FROM leases WHERE environment = ? AND name = ?",
-                    (self._environment, name),
-                ),
-            ]
-        )
+        try:
+            results = await self._db.batch(self._acquire_statements(name, token, ttl))
+        except StorageError as exc:
+            raise LockUnavailableError(
+                f"the database did not answer for lock {name!r}: {exc.message}"
+            ) from exc
         rows = results[1].rows
         if not rows or rows[0]["token"] != token:
             return None
         return DatabaseLease(name, token, self._db, self._environment, ttl, self._clock)
 
+    def _acquire_statements(self, name: str, token: str, ttl: timedelta) -> list[Statement]:
+        now = self._clock.now()
+        stamp = format_utc(now)
+        return [
+            Statement(
+                _DB_ACQUIRE,
+                (
+                    name,
+                    self._environment,
+                    self._holder,
+                    token,
+                    stamp,
+                    format_utc(now + ttl),
+                    stamp,
+                    stamp,
+                ),
+            ),
+            Statement(
+                "SELECT token FROM leases WHERE environment = ? AND name = ?",
+                (self._environment, name),
+            ),
+        ]
+
     async def holder_of(self, name: str) -> str | None:
         """The holder of an unexpired row."""
-        row = await self._db.query_one(
-            "SELECT holder FROM leases WHERE environment = ? AND name = ? AND expires_at > ?",
-            (self._environment, name, format_utc(self._clock.now())),
-        )
+        try:
+            row = await self._db.query_one(
+                "SELECT holder FROM leases WHERE environment = ? AND name = ? AND expires_at > ?",
+                (self._environment, name, format_utc(self._clock.now())),
+            )
+        except StorageError as exc:
+            raise LockUnavailableError(
+                f"the database did not answer for lock {name!r}: {exc.message}"
+            ) from exc
         return None if row is None else str(row["holder"])
 
     async def close(self) -> None:

@@ -13,6 +13,7 @@ from cream.locks import (
     DatabaseLockManager,
     InvalidLockError,
     LockManager,
+    LockUnavailableError,
     RedisLockManager,
     acquire_waiting,
     keep_renewed,
@@ -179,3 +180,14 @@ async def test_a_lock_without_a_name_or_ttl_is_refused(db: Database, clock: Manu
         await locks.try_acquire("", TTL)
     with pytest.raises(InvalidLockError):
         await locks.try_acquire("cycle", timedelta(0))
+
+
+async def test_a_database_that_does_not_answer_is_a_lock_unavailable_error(
+    db: Database, clock: ManualClock
+):
+    locks = DatabaseLockManager(db, "PAPER", clock=clock)
+    await db.close()
+    with pytest.raises(LockUnavailableError, match="did not answer for lock 'cycle'"):
+        await locks.try_acquire("cycle", TTL)
+    with pytest.raises(LockUnavailableError):
+        await locks.holder_of("cycle")
