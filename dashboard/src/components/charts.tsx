@@ -112,7 +112,7 @@ export function CandleChart({ candles, marks, height = 280 }: { candles: Candle[
       instance.removeSeries(series);
     };
   }, [candles, marks, chart]);
-  return <div ref={container} className="chart" data-testid="candle-chart" />;
+  return <div ref={container} className="chart" style={{ height }} data-testid="candle-chart" />;
 }
 
 export function EquityChart({ points, height = 220 }: { points: EquityPoint[]; height?: number }) {
@@ -132,5 +132,5 @@ export function EquityChart({ points, height = 220 }: { points: EquityPoint[]; h
       if (chart.current === instance) instance.removeSeries(series);
     };
   }, [points, chart]);
-  return <div ref={container} className="chart" data-testid="equity-chart" />;
+  return <div ref={container} className="chart" style={{ height }} data-testid="equity-chart" />;
 }

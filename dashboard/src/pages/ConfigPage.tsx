@@ -205,13 +205,25 @@ function DraftEditor({ activeDoc, activeVersion, draft, loadError, onChanged }: 
   );
 }
 
+/** The API's diff of the saved draft against the active version; none without a draft. */
+async function loadDiff() {
+  try {
+    return await unwrap(api.GET("/api/config/diff"));
+  } catch (cause) {
+    const error = asApiError(cause);
+    if (error.status === 404) return null;
+    throw error;
+  }
+}
+
 function ServerDiff() {
-  const diff = useQuery(() => unwrap(api.GET("/api/config/diff")), []);
+  const diff = useQuery(loadDiff, []);
   return (
     <div className="card">
       <p className="muted">The saved draft compared with the active version, as the API computes it.</p>
       <ErrorBanner error={diff.error} />
-      {diff.data !== undefined && <DiffTable changes={diff.data} />}
+      {diff.data === null && <div className="empty">There is no saved draft.</div>}
+      {diff.data !== undefined && diff.data !== null && <DiffTable changes={diff.data} />}
     </div>
   );
 }

@@ -1,11 +1,12 @@
 // Decision history with filters (symbol, action, status, cycle, time range) and paging.
-import { useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router";
 
 import { api, unwrap } from "../api/client";
 import type { paths } from "../api/schema";
 import { DecisionTable } from "../components/DecisionTable";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { useLive } from "../lib/useLive";
 import { useQuery } from "../lib/useQuery";
 
 const ACTIONS = ["", "BUY", "SELL", "HOLD", "INCREASE", "REDUCE", "CLOSE", "NO_TRADE"];
@@ -30,6 +31,11 @@ export function DecisionsPage() {
     cursor,
   };
   const decisions = useQuery(() => unwrap(api.GET("/api/decisions", { params: { query } })), [params.toString()]);
+  const { reload } = decisions;
+  // New decisions appear on the first page as they are made; later pages stay put.
+  useLive("DECISIONS", useCallback((event) => {
+    if (event.type === "decision.made" && cursor === undefined) reload();
+  }, [reload, cursor]));
   const [draft, setDraft] = useState<Record<string, string>>(() =>
     Object.fromEntries(FILTERS.map((k) => [k, value(k)])),
   );

@@ -5,6 +5,7 @@ import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
 import { AccountStats } from "../components/AccountStats";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { MarketCard } from "../components/MarketCard";
 import { PositionsTable } from "../components/PositionsTable";
 import { Status } from "../components/Status";
 import { formatMs, formatTime } from "../lib/format";
@@ -13,6 +14,12 @@ import { useQuery } from "../lib/useQuery";
 
 export function OverviewPage() {
   const portfolio = useQuery(() => unwrap(api.GET("/api/portfolio")), [], 30_000);
+  const active = useQuery(() => unwrap(api.GET("/api/config/active")), []);
+  const universe = active.data?.data.universe;
+  const symbols =
+    typeof universe === "object" && universe !== null && Array.isArray((universe as { symbols?: unknown }).symbols)
+      ? ((universe as { symbols: unknown[] }).symbols.filter((s) => typeof s === "string") as string[])
+      : [];
   const latest = useQuery(() => unwrap(api.GET("/api/cycles", { params: { query: { limit: 1 } } })), []);
   const { reload } = latest;
   useLive("CYCLES", useCallback((event) => {
@@ -28,6 +35,7 @@ export function OverviewPage() {
       <ErrorBanner error={portfolio.error} />
       {portfolio.data !== undefined && <AccountStats account={portfolio.data.account} />}
       <div className="grid grid-2" style={{ marginTop: 12 }}>
+        <MarketCard symbols={symbols} />
         <div className="card" data-testid="latest-cycle">
           <h2>Latest cycle</h2>
           <ErrorBanner error={latest.error} />

@@ -53,7 +53,7 @@ export function PortfolioPage() {
           <label>
             Status
             <select value={status} onChange={(e) => setStatus(e.target.value)}>
-              {["", "new", "accepted", "partially_filled", "filled", "canceled", "rejected", "expired"].map((s) => (
+              {["", "new", "pending_new", "accepted", "partially_filled", "filled", "pending_cancel", "canceled", "replaced", "rejected", "expired"].map((s) => (
                 <option key={s} value={s}>
                   {s || "any"}
                 </option>
