@@ -23,9 +23,13 @@ from cream.clock import Clock
 from cream.config.versions import ConfigVersion
 from cream.context.bundle import gather_context
 from cream.context.source import ContextRequest, ContextSource, SourceKind
+from cream.events.log import EventLog
 from cream.events.outbox import StoredEvent
+from cream.events.types import CYCLE_FAILED
 from cream.locks import Lease, LockManager, LockUnavailableError, acquire_waiting, keep_renewed
+from cream.storage.cycles import CycleRepository
 from cream.storage.database import Statement
+from cream.storage.errors import StorageError
 from cream.storage.timestamps import format_utc
 from worker.executor import CycleExecutor
 from worker.options import WorkerOptions
@@ -72,6 +76,8 @@ class JobContext:
     environment: str
     locks: LockManager
     runs: JobRunStore
+    cycles: CycleRepository
+    events: EventLog
     executor: CycleExecutor
     options: WorkerOptions
     clock: Clock
@@ -128,6 +134,9 @@ async def handle_cycle_request(ctx: JobContext, stored: StoredEvent) -> Sequence
         if run is not None:
             detail = {"error": "INVALID_CYCLE_REQUEST", "message": str(exc)}
             await ctx.runs.finish(run, "failed", detail)
+            cycle_id = event.payload.get("cycle_id") or event.cycle_id
+            if isinstance(cycle_id, str) and cycle_id:
+                await _close_unfinished(ctx, cycle_id, f"INVALID_CYCLE_REQUEST: {exc}")
         return ()
     request = CycleRequest(
         cycle_id=payload.cycle_id,
@@ -206,12 +215,12 @@ async def _run_cycle(
         result = await ctx.executor.run(request, stop=stop)
     except Exception as exc:
         logger.exception("%s %s: cycle %s raised", job, run_key, request.cycle_id)
-        detail: dict[str, Any] = {
-            # The runner's setup errors carry a stable code (CONFIG_NOT_ACTIVE, ...).
-            "error": str(getattr(exc, "code", "CYCLE_CRASHED")),
-            "message": f"{type(exc).__name__}: {exc}",
-        }
+        # The runner's setup errors carry a stable code (CONFIG_NOT_ACTIVE, ...).
+        code = str(getattr(exc, "code", "CYCLE_CRASHED"))
+        detail: dict[str, Any] = {"error": code, "message": f"{type(exc).__name__}: {exc}"}
         await ctx.runs.finish(mine, "failed", detail)
+        if request.cycle_id:
+            await _close_unfinished(ctx, request.cycle_id, f"{code}: {exc}")
         return "failed"
     finally:
         relay.cancel()
@@ -221,6 +230,37 @@ async def _run_cycle(
     await ctx.runs.finish(mine, status, _cycle_detail(result), cycle_id=result.cycle_id)
     logger.info("%s %s: cycle %s %s", job, run_key, result.cycle_id, result.status)
     return status
+
+
+async def _close_unfinished(ctx: JobContext, cycle_id: str, error: str) -> None:
+    """Marks a queued or running cycle failed, with its `cycle.failed` event, in one batch.
+
+    The API stores a requested cycle as `queued` and the dashboard waits for it to end; a
+    cycle that could not start (or whose run raised) must end visibly, not stay queued.
+    """
+    try:
+        record = await ctx.cycles.get(cycle_id)
+        if record is None or record.status not in ("queued", "running"):
+            return
+        now = ctx.clock.now()
+        failed = ctx.events.event(
+            CYCLE_FAILED,
+            {
+                "cycle_id": cycle_id,
+                "status": "failed",
+                "decisions": 0,
+                "orders": 0,
+                "wall_ms": None,
+                "error": error,
+            },
+            cycle_id=cycle_id,
+        )
+        statement = ctx.cycles.finish_statement(
+            cycle_id, status="failed", finished_at=now, error=error
+        )
+        await ctx.events.commit([statement], [failed])
+    except StorageError as exc:
+        logger.error("cycle %s could not be marked failed: %s", cycle_id, exc.message)
 
 
 async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:

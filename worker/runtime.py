@@ -22,10 +22,12 @@ from cream.config.versions import ConfigVersion
 from cream.config.watcher import ActiveConfigWatcher
 from cream.context.source import ContextSource
 from cream.events.consumer import Consumer
+from cream.events.log import EventLog
 from cream.events.outbox import StoredEvent
 from cream.events.types import CYCLE_REQUESTED
 from cream.events.wakeups import Notifier, Wakeup
 from cream.locks import LockManager
+from cream.storage.cycles import CycleRepository
 from cream.storage.database import Database, Statement
 from worker.alignment import ScheduleError, ScheduleTrigger, latest_fire_time
 from worker.calendar import TradingCalendar
@@ -108,6 +110,8 @@ class Worker:
             environment=environment,
             locks=locks,
             runs=self.runs,
+            cycles=CycleRepository(db, environment, clock=clock),
+            events=EventLog(db, environment, producer="worker", notifier=notifier, clock=clock),
             executor=executor,
             options=options,
             clock=clock,

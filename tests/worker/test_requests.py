@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from cream.clock import ManualClock
 from cream.config.service import ConfigService
+from cream.events.outbox import read_after
+from cream.events.types import CYCLE_FAILED
 from cream.locks import DatabaseLockManager
+from cream.storage.cycles import CycleRepository
 from cream.storage.database import Database
 from tests.worker.conftest import GateExecutor, InstantExecutor
 from tests.worker.workers import make_worker, request_cycle
@@ -157,3 +161,95 @@ async def test_a_request_interrupted_by_shutdown_is_resumed_by_the_next_start(
     done = await restarted.runs.latest("requested_cycle")
     assert done is not None
     assert (done.id, done.status, done.holder) == (interrupted.id, "completed", "a2")
+
+
+class SetupError(Exception):
+    code = "CONFIG_DRAFT_MISSING"
+
+
+class Refusing:
+    """A runner that cannot start the cycle (as the real one without a draft to try)."""
+
+    async def run(self, request, *, stop):
+        raise SetupError("there is no draft config in PAPER to try")
+
+
+async def _queued(db: Database, clock: ManualClock, cycle_id: str) -> None:
+    await CycleRepository(db, "PAPER", clock=clock).enqueue(
+        cycle_id,
+        config_version=1,
+        symbols=[],
+        requested_at=clock.now(),
+        requested_by="alice",
+        use_draft=True,
+    )
+
+
+async def _failed_events(db: Database) -> list[dict[str, Any]]:
+    return [
+        stored.event.payload
+        for stored in await read_after(db, "PAPER", 0, limit=1000)
+        if stored.event.type == CYCLE_FAILED
+    ]
+
+
+async def test_a_queued_cycle_that_cannot_start_ends_failed_with_its_reason(
+    db: Database, clock: ManualClock, nyse: ExchangeCalendar
+):
+    await ConfigService(db, clock=clock).seed("PAPER")
+    await _queued(db, clock, "cyc-button-1")
+    await request_cycle(db, clock, PAYLOAD)
+    worker = make_worker(db, _locks(db, clock, "a"), Refusing(), clock, nyse)
+    await worker.start(run_schedule=False, consume_requests=False)
+    try:
+        await worker.poll_requests()
+    finally:
+        await worker.shutdown()
+    cycle = await CycleRepository(db, "PAPER").get("cyc-button-1")
+    assert cycle is not None
+    assert cycle.status == "failed"
+    assert cycle.error is not None
+    assert cycle.error.startswith("CONFIG_DRAFT_MISSING: there is no draft config")
+    [event] = await _failed_events(db)
+    assert event["cycle_id"] == "cyc-button-1"
+    assert event["status"] == "failed"
+    run = await worker.runs.latest("requested_cycle")
+    assert run is not None
+    assert run.detail["error"] == "CONFIG_DRAFT_MISSING"
+
+
+async def test_a_malformed_request_for_a_queued_cycle_ends_that_cycle_failed(
+    db: Database, clock: ManualClock, nyse: ExchangeCalendar
+):
+    await ConfigService(db, clock=clock).seed("PAPER")
+    await _queued(db, clock, "cyc-bad")
+    await request_cycle(db, clock, {"cycle_id": "cyc-bad", "use_draft": "maybe"})
+    executor = InstantExecutor()
+    worker = make_worker(db, _locks(db, clock, "a"), executor, clock, nyse)
+    await worker.start(run_schedule=False, consume_requests=False)
+    try:
+        await worker.poll_requests()
+    finally:
+        await worker.shutdown()
+    assert executor.calls == []
+    cycle = await CycleRepository(db, "PAPER").get("cyc-bad")
+    assert cycle is not None
+    assert cycle.status == "failed"
+    assert cycle.error is not None
+    assert cycle.error.startswith("INVALID_CYCLE_REQUEST")
+    assert [e["cycle_id"] for e in await _failed_events(db)] == ["cyc-bad"]
+
+
+async def test_a_finished_cycle_is_not_marked_failed_again(
+    db: Database, clock: ManualClock, nyse: ExchangeCalendar
+):
+    await ConfigService(db, clock=clock).seed("PAPER")
+    await request_cycle(db, clock, PAYLOAD)  # no queued row: nothing to close
+    worker = make_worker(db, _locks(db, clock, "a"), Refusing(), clock, nyse)
+    await worker.start(run_schedule=False, consume_requests=False)
+    try:
+        await worker.poll_requests()
+    finally:
+        await worker.shutdown()
+    assert await CycleRepository(db, "PAPER").get("cyc-button-1") is None
+    assert await _failed_events(db) == []
