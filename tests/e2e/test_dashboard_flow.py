@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.stack import CreamStack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # Liveness bounds for waits, never speed assertions: a cycle on a loaded CI box with the
 # offline rules model still takes a while.
@@ -97,6 +97,9 @@ def run_cycle(page: Page, stack: CreamStack, artifacts: Path) -> tuple[str, str]
     assert stored["cycle"]["symbols"] == [symbol]
     assert stored["cycle"]["requested_by"] == "e2e-operator"
     assert [s["state"] for s in stored["stages"]] == ["completed"] * len(STAGES)
+    # Who triggered it is audited with the name given at login.
+    triggers = api_get(stack, "/api/audit?action=cycle.trigger")
+    assert any(e["actor"] == "e2e-operator" and e["target"] == cycle_id for e in triggers)
     return cycle_id, symbol
 
 
