@@ -69,6 +69,14 @@ class Slot:
         return format_utc(self.fire_time)
 
 
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A held lease and the event set if it is lost while the job runs."""
+
+    lease: Lease
+    lost: asyncio.Event
+
+
 @dataclass
 class JobContext:
     """Everything a job needs, built once by the runtime."""
@@ -112,9 +120,9 @@ async def run_scheduled_cycle(ctx: JobContext, slot: Slot) -> None:
     request = CycleRequest(
         cycle_id=scheduled_cycle_id(slot), trigger="schedule", requested_by="worker"
     )
-    async with _single_flight(ctx, slot.job, slot.lock, slot.run_key, wait=False) as lease:
-        if lease is not None:
-            await _run_cycle(ctx, slot.job, slot.run_key, request, lease)
+    async with _single_flight(ctx, slot.job, slot.lock, slot.run_key, wait=False) as guard:
+        if guard is not None:
+            await _run_cycle(ctx, slot.job, slot.run_key, request, guard)
 
 
 async def handle_cycle_request(ctx: JobContext, stored: StoredEvent) -> Sequence[Statement]:
@@ -145,10 +153,10 @@ async def handle_cycle_request(ctx: JobContext, stored: StoredEvent) -> Sequence
         trigger=payload.trigger,
         requested_by=payload.requested_by,
     )
-    async with _single_flight(ctx, REQUESTED_JOB, CYCLE_LOCK, event.id, wait=True) as lease:
-        if lease is None:
+    async with _single_flight(ctx, REQUESTED_JOB, CYCLE_LOCK, event.id, wait=True) as guard:
+        if guard is None:
             raise ShutdownInterruptedError(f"cycle request {event.id} left for the next start")
-        status = await _run_cycle(ctx, REQUESTED_JOB, event.id, request, lease)
+        status = await _run_cycle(ctx, REQUESTED_JOB, event.id, request, guard)
     if status == "cancelled" and ctx.stop.is_set():
         raise ShutdownInterruptedError(f"cycle {payload.cycle_id} stopped at a checkpoint")
     return ()
@@ -167,7 +175,7 @@ async def sync_filings(ctx: JobContext, slot: Slot) -> None:
 @contextlib.asynccontextmanager
 async def _single_flight(
     ctx: JobContext, job: str, lock: str, run_key: str, *, wait: bool
-) -> AsyncIterator[Lease | None]:
+) -> AsyncIterator[Guard | None]:
     """Holds `lock` (renewed) for the block; yields None when skipped or stopped."""
     ttl = ctx.options.lock_ttl
     if wait:
@@ -193,13 +201,17 @@ async def _single_flight(
         return
     lost = asyncio.Event()
     async with keep_renewed(lease, ttl, lost=lost):
-        yield lease
+        yield Guard(lease, lost)
 
 
 async def _run_cycle(
-    ctx: JobContext, job: str, run_key: str, request: CycleRequest, lease: Lease
+    ctx: JobContext, job: str, run_key: str, request: CycleRequest, guard: Guard
 ) -> RunStatus | None:
-    """Claims the slot and runs the cycle under the held lease; returns the run's status."""
+    """Claims the slot and runs the cycle under the held lease; returns the run's status.
+
+    The cycle is asked to stop at its next checkpoint when the worker shuts down or the
+    lease is lost (another worker may then take the slot over).
+    """
     mine, done = await ctx.runs.claim(
         job, run_key, holder=ctx.locks.holder, cycle_id=request.cycle_id
     )
@@ -208,7 +220,10 @@ async def _run_cycle(
         logger.info("%s %s already %s by %s", job, run_key, done.status, done.holder)
         return None
     stop = asyncio.Event()
-    relay = asyncio.create_task(_relay(ctx.stop, stop))
+    relays = [
+        asyncio.create_task(_relay(ctx.stop, stop)),
+        asyncio.create_task(_relay(guard.lost, stop)),
+    ]
     ctx.state.running[job] = ctx.clock.now()
     ctx.state.cycle = RunningCycle(request.cycle_id, request.trigger, run_key, ctx.clock.now())
     try:
@@ -223,7 +238,8 @@ async def _run_cycle(
             await _close_unfinished(ctx, request.cycle_id, f"{code}: {exc}")
         return "failed"
     finally:
-        relay.cancel()
+        for relay in relays:
+            relay.cancel()
         ctx.state.cycle = None
         ctx.state.running.pop(job, None)
     status = RUN_STATUS.get(result.status, "failed")
@@ -281,8 +297,8 @@ def _cycle_detail(result: CycleResult) -> dict[str, Any]:
 
 
 async def _context_job(ctx: JobContext, slot: Slot, kind: SourceKind) -> None:
-    async with _single_flight(ctx, slot.job, slot.lock, slot.run_key, wait=False) as lease:
-        if lease is None:
+    async with _single_flight(ctx, slot.job, slot.lock, slot.run_key, wait=False) as guard:
+        if guard is None:
             return
         mine, _ = await ctx.runs.claim(slot.job, slot.run_key, holder=ctx.locks.holder)
         if mine is None:

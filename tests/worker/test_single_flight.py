@@ -14,7 +14,7 @@ from cream.locks import DatabaseLockManager, LockManager, RedisLockManager
 from cream.storage.database import Database
 from tests.servers import RedisServer
 from tests.worker.conftest import GateExecutor, InstantExecutor
-from tests.worker.workers import make_worker
+from tests.worker.workers import FAST, make_worker
 from worker.calendar import ExchangeCalendar
 from worker.schedule import SCHEDULE
 
@@ -120,3 +120,32 @@ async def test_a_crashed_cycle_is_reported_and_the_lock_is_freed(
     assert run.detail["error"] == "CYCLE_CRASHED"
     assert "graph exploded" in run.detail["message"]
     assert await locks.holder_of("cycle") is None
+
+
+async def test_a_cycle_whose_lease_is_lost_stops_at_its_checkpoint_and_can_be_taken_over(
+    db: Database, clock: ManualClock, nyse: ExchangeCalendar
+):
+    await ConfigService(db, clock=clock).seed("PAPER")
+    # Renewals every 0.1 s of wall time; expiry judged by the manual clock.
+    short = FAST.model_copy(update={"lock_ttl_seconds": 0.3})
+    first_locks = DatabaseLockManager(db, "PAPER", holder="worker-a", clock=clock)
+    second_locks = DatabaseLockManager(db, "PAPER", holder="worker-b", clock=clock)
+    stalled, successor = GateExecutor(), InstantExecutor()
+    first = make_worker(db, first_locks, stalled, clock, nyse, options=short)
+    second = make_worker(db, second_locks, successor, clock, nyse, options=short)
+    await first.start(run_schedule=False, consume_requests=False)
+    await second.start(run_schedule=False, consume_requests=False)
+    try:
+        task = asyncio.create_task(first.fire(CYCLE))
+        await asyncio.wait_for(stalled.started.wait(), 5)
+        # worker-a stalls past its lease (a long GC pause, a frozen VM): worker-b takes it.
+        clock.advance(timedelta(seconds=5))
+        assert await second_locks.try_acquire("cycle", timedelta(seconds=30)) is not None
+        await asyncio.wait_for(task, 10)  # a's next renewal fails: its cycle checkpoints
+        assert stalled.checkpoints == ["c-20261125T150030Z-sched"]
+        run = await first.runs.latest("trading_cycle")
+        assert run is not None
+        assert run.status == "cancelled"
+    finally:
+        await first.shutdown()
+        await second.shutdown()
