@@ -68,13 +68,15 @@ lint: install ## ruff, mypy --strict, clippy, buf lint
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	$(BUF) lint
 
-gen: $(STAMPS)/python $(STAMPS)/node ## Regenerate protobuf/gRPC code and stubs into cream/v1/
+gen: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/engine $(STAMPS)/dashboard ## Regenerate protobuf/gRPC code into cream/v1/ and the dashboard's API client
 	$(BUF) lint
 	$(BUF) generate
+	npm --prefix dashboard run gen:api --silent
 
 gen-check: gen ## Fail when the committed generated code differs from a fresh generation
 	@git diff --exit-code --stat -- cream/v1 || { echo "cream/v1 is stale: run 'make gen' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- cream/v1)" || { echo "untracked generated files in cream/v1: run 'make gen' and commit"; exit 1; }
+	@git diff --exit-code --stat -- dashboard/openapi.json dashboard/src/api/schema.d.ts || { echo "the dashboard's API client is stale: run 'make gen' and commit"; exit 1; }
 
 bench: install ## Run the benchmarks; results go to BENCHMARKS.md and benchmarks/results.json
 	$(PY) -m benchmarks.run all
