@@ -115,21 +115,29 @@ def check(result: Any, calls: int) -> None:
     assert result.usage["tokens_in"] > 0 and result.usage["cost_usd"] != "0"
 
 
+async def run_through(
+    harness: CycleHarness, name: str, fake: Any, settings_update: dict[str, Any]
+) -> Any:
+    """One cycle with every agent on provider `name`, whose SDK talks to `fake`."""
+    with fake:
+        settings = harness.settings.model_copy(update={**settings_update})
+        provider = build_provider(name, settings)
+        runner = harness.runner(settings=settings, providers=lambda _name: provider)
+        try:
+            result = await runner.run(CycleRequest(symbols=(SYMBOL,), provider=name))
+        finally:
+            await provider.aclose()  # type: ignore[attr-defined]
+    check(result, len(fake.calls))
+    json.dumps(result.as_dict())
+    return result
+
+
 async def test_a_cycle_through_the_google_genai_sdk(harness: CycleHarness) -> None:
     fake = gemini_generate.GeminiGenerateFake(
         lambda call: gemini_generate.success(answer_for(call.system))
     )
-    with fake:
-        settings = harness.settings.model_copy(
-            update={"google_api_key": gemini_generate.API_KEY, "gemini_base_url": fake.url}
-        )
-        provider = build_provider("gemini", settings)
-        runner = harness.runner(settings=settings, providers=lambda _name: provider)
-        try:
-            result = await runner.run(CycleRequest(symbols=(SYMBOL,), provider="gemini"))
-        finally:
-            await provider.aclose()  # type: ignore[attr-defined]
-    check(result, len(fake.calls))
+    update = {"google_api_key": gemini_generate.API_KEY, "gemini_base_url": fake.url}
+    await run_through(harness, "gemini", fake, update)
     assert {c.model for c in fake.calls} == {"gemini-3-pro-preview", "gemini-3-flash-preview"}
     assert all(
         c.generation_config.get("responseMimeType") == "application/json" for c in fake.calls
@@ -140,17 +148,7 @@ async def test_a_cycle_through_the_anthropic_sdk(harness: CycleHarness) -> None:
     fake = anthropic_api.AnthropicFake(
         lambda call: anthropic_api.tool_use(call, answer_for(call.system))
     )
-    with fake:
-        settings = harness.settings.model_copy(
-            update={"anthropic_api_key": anthropic_api.API_KEY, "anthropic_base_url": fake.url}
-        )
-        provider = build_provider("anthropic", settings)
-        runner = harness.runner(settings=settings, providers=lambda _name: provider)
-        try:
-            result = await runner.run(CycleRequest(symbols=(SYMBOL,), provider="anthropic"))
-        finally:
-            await provider.aclose()  # type: ignore[attr-defined]
-    check(result, len(fake.calls))
+    update = {"anthropic_api_key": anthropic_api.API_KEY, "anthropic_base_url": fake.url}
+    await run_through(harness, "anthropic", fake, update)
     assert {c.model for c in fake.calls} == {"claude-opus-4-5", "claude-haiku-4-5"}
     assert all(c.tool_choice and c.tool_choice.get("type") == "tool" for c in fake.calls)
-    json.dumps(result.as_dict())
