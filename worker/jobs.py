@@ -51,8 +51,12 @@ RUN_STATUS: dict[str, RunStatus] = {
 CYCLE_LOCK = "cycle"
 
 
-class ShutdownInterruptedError(Exception):
-    """A requested cycle was stopped by the shutdown; its event must be delivered again."""
+class CycleInterruptedError(Exception):
+    """A requested cycle stopped before its end (shutdown, lost lease): deliver it again.
+
+    Raised out of the consumer's handler so the request's offset is not committed; the next
+    delivery claims the interrupted run and the runner resumes the cycle from its checkpoint.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +135,7 @@ async def handle_cycle_request(ctx: JobContext, stored: StoredEvent) -> Sequence
     A malformed request is recorded as a failed run and not retried (it would never parse).
 
     Raises:
-        ShutdownInterruptedError: The worker is stopping; the event is left for the next start.
+        CycleInterruptedError: The worker is stopping; the event is left for the next start.
     """
     event = stored.event
     try:
@@ -155,10 +159,10 @@ async def handle_cycle_request(ctx: JobContext, stored: StoredEvent) -> Sequence
     )
     async with _single_flight(ctx, REQUESTED_JOB, CYCLE_LOCK, event.id, wait=True) as guard:
         if guard is None:
-            raise ShutdownInterruptedError(f"cycle request {event.id} left for the next start")
-        status = await _run_cycle(ctx, REQUESTED_JOB, event.id, request, guard)
-    if status == "cancelled" and ctx.stop.is_set():
-        raise ShutdownInterruptedError(f"cycle {payload.cycle_id} stopped at a checkpoint")
+            raise CycleInterruptedError(f"cycle request {event.id} left for the next start")
+        outcome = await _run_cycle(ctx, REQUESTED_JOB, event.id, request, guard)
+    if outcome == "interrupted":
+        raise CycleInterruptedError(f"cycle {payload.cycle_id} stopped at a checkpoint")
     return ()
 
 
@@ -206,8 +210,8 @@ async def _single_flight(
 
 async def _run_cycle(
     ctx: JobContext, job: str, run_key: str, request: CycleRequest, guard: Guard
-) -> RunStatus | None:
-    """Claims the slot and runs the cycle under the held lease; returns the run's status.
+) -> str | None:
+    """Claims the slot and runs the cycle under the held lease; returns the cycle's status.
 
     The cycle is asked to stop at its next checkpoint when the worker shuts down or the
     lease is lost (another worker may then take the slot over).
@@ -245,7 +249,7 @@ async def _run_cycle(
     status = RUN_STATUS.get(result.status, "failed")
     await ctx.runs.finish(mine, status, _cycle_detail(result), cycle_id=result.cycle_id)
     logger.info("%s %s: cycle %s %s", job, run_key, result.cycle_id, result.status)
-    return status
+    return result.status
 
 
 async def _close_unfinished(ctx: JobContext, cycle_id: str, error: str) -> None:

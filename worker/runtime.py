@@ -32,7 +32,7 @@ from cream.storage.database import Database, Statement
 from worker.alignment import ScheduleError, ScheduleTrigger, latest_fire_time
 from worker.calendar import TradingCalendar
 from worker.executor import CycleExecutor
-from worker.jobs import JobContext, ShutdownInterruptedError, Slot, handle_cycle_request
+from worker.jobs import CycleInterruptedError, JobContext, Slot, handle_cycle_request
 from worker.options import WorkerOptions
 from worker.runs import JobRunStore
 from worker.schedule import SCHEDULE, ScheduleEntry, fire_times, interval_ms
@@ -276,15 +276,17 @@ class Worker:
                 self._active.discard(task)
 
     async def _consume(self) -> None:
-        """Like `Consumer.run`, but a shutdown mid-request ends quietly, leaving the event."""
+        """Like `Consumer.run`; an interrupted request stays in the log and is delivered again."""
         wakeup = await self._notifier.subscribe(self.environment) if self._notifier else None
         try:
             while not self.stop.is_set():
                 try:
                     await self.requests.drain()
-                except ShutdownInterruptedError as exc:
-                    logger.info("%s", exc)
-                    return
+                except CycleInterruptedError as exc:
+                    if self.stop.is_set():
+                        logger.info("%s; it resumes at the next start", exc)
+                        return
+                    logger.warning("%s; resuming it after the poll", exc)
                 except Exception:
                     logger.exception("cycle requests: poll failed; retrying")
                 await _pause(wakeup, self.stop, self.options.poll_seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from cream.clock import ManualClock
@@ -13,7 +14,7 @@ from cream.locks import DatabaseLockManager
 from cream.storage.cycles import CycleRepository
 from cream.storage.database import Database
 from tests.worker.conftest import GateExecutor, InstantExecutor
-from tests.worker.workers import make_worker, request_cycle
+from tests.worker.workers import FAST, make_worker, request_cycle
 from worker.calendar import ExchangeCalendar
 from worker.schedule import SCHEDULE
 
@@ -253,3 +254,33 @@ async def test_a_finished_cycle_is_not_marked_failed_again(
         await worker.shutdown()
     assert await CycleRepository(db, "PAPER").get("cyc-button-1") is None
     assert await _failed_events(db) == []
+
+
+async def test_a_requested_cycle_whose_lease_is_lost_is_resumed_not_dropped(
+    db: Database, clock: ManualClock, nyse: ExchangeCalendar
+):
+    await ConfigService(db, clock=clock).seed("PAPER")
+    short = FAST.model_copy(update={"lock_ttl_seconds": 0.3})
+    executor = GateExecutor()
+    worker = make_worker(db, _locks(db, clock, "a"), executor, clock, nyse, options=short)
+    intruder = _locks(db, clock, "b")
+    await request_cycle(db, clock, PAYLOAD)
+    await worker.start(run_schedule=False)  # consumes requests in the background
+    try:
+        await asyncio.wait_for(executor.started.wait(), 5)
+        clock.advance(timedelta(seconds=5))  # worker-a's lease expires while it stalls
+        lease = await intruder.try_acquire("cycle", timedelta(seconds=30))
+        assert lease is not None
+        async with asyncio.timeout(10):
+            while not executor.checkpoints:  # noqa: ASYNC110 - set by the background consumer
+                await asyncio.sleep(0.01)
+        executor.gate.set()
+        await lease.release()
+        async with asyncio.timeout(10):
+            while (run := await worker.runs.latest("requested_cycle")) is None or (  # noqa: ASYNC110
+                run.status != "completed"
+            ):
+                await asyncio.sleep(0.02)
+    finally:
+        await worker.shutdown()
+    assert [c.cycle_id for c in executor.calls] == ["cyc-button-1", "cyc-button-1"]
