@@ -261,9 +261,6 @@ async def test_malformed_output_is_fixed_by_the_retry_with_feedback(harness: Cyc
 
 
 async def test_budget_exhausted_mid_cycle_stops_new_calls(harness: CycleHarness) -> None:
-    async def expensive(request: GenerationRequest[Any]) -> Any:
-        return (await harness.provider.inner.generate(request)).output
-
     class Costly:
         name = "rules"
 
@@ -281,7 +278,6 @@ async def test_budget_exhausted_mid_cycle_stops_new_calls(harness: CycleHarness)
     assert d["failed_step"] in RESEARCHERS
     assert result.usage["tokens_in"] + result.usage["tokens_out"] == 3000
     assert await engine_order_count(harness, result.cycle_id) == 0
-    del expensive
 
 
 async def test_engine_down_fails_the_cycle_visibly(harness: CycleHarness) -> None:

@@ -3,7 +3,7 @@ decisions that record why a symbol did not trade."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from agents.schemas import PlannedDecision
 from cream.v1 import common_pb2 as common
@@ -59,15 +59,12 @@ def quantity_text(value: float) -> str:
     return str(round(value))
 
 
-def to_proto_decision(
-    decision: PlannedDecision, decision_id: str, limits: dict[str, Any] | None = None
-) -> decision_pb2.Decision:
+def to_proto_decision(decision: PlannedDecision, decision_id: str) -> decision_pb2.Decision:
     """The wire decision of an approved plan entry (equity, shares, DAY orders).
 
     MARKET orders go out as aggressive limits by the engine's tactic; LIMIT orders rest
     passively at their price.
     """
-    del limits
     order_type = ORDER_TYPES[decision.order_type]
     tactic = (
         common.EXECUTION_TACTIC_PASSIVE_LIMIT

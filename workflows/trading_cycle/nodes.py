@@ -12,7 +12,7 @@ import asyncio
 import base64
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
@@ -116,7 +116,6 @@ class CycleDeps:
     db: Database | None = None
     # Test seam: called after every SubmitOrder that the engine accepted.
     after_submit: Callable[[dict[str, Any]], Awaitable[None]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class CycleNodes:
@@ -608,8 +607,7 @@ class CycleNodes:
         env = self.deps.environment
         as_of = datetime.fromisoformat(state["as_of"])
         protos = {
-            s: to_proto_decision(d, decision_id_for(cycle_id, s), state["limits"].get(s, {}))
-            for s, d in tradeable.items()
+            s: to_proto_decision(d, decision_id_for(cycle_id, s)) for s, d in tradeable.items()
         }
         plan = _plan(cycle_id, as_of, env, state["config_version"], list(protos.values()))
         new_failures: dict[str, dict[str, Any]] = {}

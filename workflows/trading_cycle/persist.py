@@ -32,6 +32,7 @@ from cream.storage.consensus_rounds import ConsensusRoundRecord, ConsensusRoundR
 from cream.storage.cycles import CycleRepository
 from cream.storage.database import Database, Statement
 from cream.storage.decisions import DecisionLineage, DecisionRepository, DecisionStatus
+from cream.v1 import common_pb2 as common
 from cream.v1 import decision_pb2
 from workflows.trading_cycle.decisions import (
     decision_id_for,
@@ -56,8 +57,6 @@ class FinalDecision:
     client_order_id: str | None = None
 
     def summary(self) -> dict[str, Any]:
-        from cream.v1 import common_pb2 as common
-
         entry: dict[str, Any] = {
             "decision_id": self.proto.decision_id,
             "symbol": self.proto.instrument.symbol,

@@ -110,7 +110,7 @@ def resolve_agents(
         if provider not in ("rules", "gemini", "anthropic", "replay"):
             raise CycleSetupError("UNKNOWN_PROVIDER", f"unknown provider {provider!r}")
         model, note = agent.model, None
-        if override and override != agent.provider and override in OTHER_PROVIDER_MODELS_KEYS:
+        if override in ("gemini", "anthropic") and override != agent.provider:
             model = OTHER_PROVIDER_MODELS[(override, AGENT_MODEL_CLASS[name])]
         if not _has_key(settings, provider):
             if override or settings.cream_env == Environment.LIVE:
@@ -126,9 +126,6 @@ def resolve_agents(
             provider, agent.model_copy(update={"model": model, "provider": provider}), note
         )
     return resolved
-
-
-OTHER_PROVIDER_MODELS_KEYS: Final = frozenset({"gemini", "anthropic"})
 
 
 def budget_limits(document: ConfigDocument) -> BudgetLimits:
@@ -286,16 +283,12 @@ class CycleRunner:
                 document, number = await self._config(CycleRequest(use_draft=request.use_draft))
                 number = int(values.get("config_version", number))
                 symbols = list(values.get("symbols", []))
-                elapsed_ms = 0
             else:
                 document, number = await self._config(request)
                 symbols = self._symbols(request, document)
-                elapsed_ms = 0
             agents = resolve_agents(document, parts.settings, request.provider)
             providers = {a.provider: self._provider(a.provider) for a in agents.values()}
-            budget = CycleBudget(
-                parts.budget_limits or budget_limits(document), elapsed_ms=elapsed_ms
-            )
+            budget = CycleBudget(parts.budget_limits or budget_limits(document))
             started = time.monotonic()
             as_of = parts.clock.now()
             if not resume:
