@@ -23,14 +23,16 @@ from cream.clock import Clock
 from cream.config.versions import ConfigVersion
 from cream.context.bundle import gather_context
 from cream.context.source import ContextRequest, ContextSource, SourceKind
+from cream.engine.client import EngineCallError
 from cream.events.log import EventLog
 from cream.events.outbox import StoredEvent
 from cream.events.types import CYCLE_FAILED
 from cream.locks import Lease, LockManager, LockUnavailableError, acquire_waiting, keep_renewed
 from cream.storage.cycles import CycleRepository
 from cream.storage.database import Statement
-from cream.storage.errors import StorageError
+from cream.storage.errors import InvalidRecordError, StorageError
 from cream.storage.timestamps import format_utc
+from worker.equity import EquityRecorder
 from worker.executor import CycleExecutor
 from worker.options import WorkerOptions
 from worker.runs import JobRun, JobRunStore, RunStatus
@@ -97,6 +99,7 @@ class JobContext:
     stop: asyncio.Event
     sources: Sequence[ContextSource]
     config: Callable[[], ConfigVersion | None]
+    equity: EquityRecorder | None = None
 
 
 JobFunction = Callable[[JobContext, Slot], Awaitable[None]]
@@ -164,6 +167,34 @@ async def handle_cycle_request(ctx: JobContext, stored: StoredEvent) -> Sequence
     if outcome == "interrupted":
         raise CycleInterruptedError(f"cycle {payload.cycle_id} stopped at a checkpoint")
     return ()
+
+
+async def snapshot_equity(ctx: JobContext, slot: Slot) -> None:
+    """Every few minutes while the session is open: one point of the equity curve.
+
+    The snapshot and the run's outcome are one batch, so a slot marked completed always has
+    its point; an engine that does not answer fails the run with its error code.
+    """
+    async with _single_flight(ctx, slot.job, slot.lock, slot.run_key, wait=False) as guard:
+        if guard is None:
+            return
+        mine, _ = await ctx.runs.claim(slot.job, slot.run_key, holder=ctx.locks.holder)
+        if mine is None:
+            return
+        if ctx.equity is None:
+            await ctx.runs.finish(mine, "failed", {"error": "NO_ACCOUNT_SOURCE"})
+            return
+        ctx.state.running[slot.job] = ctx.clock.now()
+        try:
+            snapshot = await ctx.equity.snapshot("schedule")
+        except (EngineCallError, InvalidRecordError) as exc:
+            logger.warning("%s %s: %s", slot.job, slot.run_key, exc)
+            await ctx.runs.finish(mine, "failed", {"error": exc.code, "message": str(exc)})
+            return
+        finally:
+            ctx.state.running.pop(slot.job, None)
+        finish = ctx.runs.finish_statement(mine, "completed", snapshot.detail)
+        await ctx.equity.store(snapshot, finish)
 
 
 async def refresh_prediction_markets(ctx: JobContext, slot: Slot) -> None:
@@ -240,6 +271,7 @@ async def _run_cycle(
         await ctx.runs.finish(mine, "failed", detail)
         if request.cycle_id:
             await _close_unfinished(ctx, request.cycle_id, f"{code}: {exc}")
+            await _equity_after(ctx, request.cycle_id)
         return "failed"
     finally:
         for relay in relays:
@@ -249,7 +281,14 @@ async def _run_cycle(
     status = RUN_STATUS.get(result.status, "failed")
     await ctx.runs.finish(mine, status, _cycle_detail(result), cycle_id=result.cycle_id)
     logger.info("%s %s: cycle %s %s", job, run_key, result.cycle_id, result.status)
+    await _equity_after(ctx, result.cycle_id)
     return result.status
+
+
+async def _equity_after(ctx: JobContext, cycle_id: str) -> None:
+    """The equity point right after a cycle (it may have traded); never fails the cycle."""
+    if ctx.equity is not None and cycle_id:
+        await ctx.equity.after_cycle(cycle_id)
 
 
 async def _close_unfinished(ctx: JobContext, cycle_id: str, error: str) -> None:

@@ -17,6 +17,7 @@ import httpx
 
 from cream.clock import Clock, SystemClock
 from cream.context.config import ContextSettings, build_sources
+from cream.engine.client import EngineClient
 from cream.events.log import notifier_for
 from cream.locks import RedisLockManager, lock_manager_for
 from cream.settings import Settings
@@ -84,6 +85,9 @@ async def serve(
         stack.push_async_callback(locks.close)
         client = await stack.enter_async_context(httpx.AsyncClient())
         cycle_executor = await stack.enter_async_context(runner)
+        engine = await stack.enter_async_context(
+            EngineClient(settings.cream_engine_addr, attempts=2)
+        )
         worker = Worker(
             environment=environment,
             db=db,
@@ -94,6 +98,7 @@ async def serve(
             calendar=calendar,
             notifier=notifier,
             sources=build_sources(ContextSettings(), client, clock=clock),
+            account=engine,
         )
         checks = {
             "database": database_check(worker),

@@ -38,6 +38,12 @@ class WorkerOptions(BaseSettings):
         default=1.0, gt=0, description="event-log poll (the bound on a lost wake-up)"
     )
     engine_timeout_seconds: float = Field(default=1.0, gt=0, description="engine health probe")
+    equity_interval_seconds: float = Field(
+        default=300.0, ge=60, le=86_400, description="equity snapshots while the session is open"
+    )
+    account_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="deadline of the engine's account call (equity snapshots)"
+    )
 
     @property
     def settle(self) -> timedelta:

@@ -120,8 +120,15 @@ class JobRunStore:
         self, run: JobRun, status: RunStatus, detail: dict[str, Any], *, cycle_id: str | None = None
     ) -> None:
         """Closes a claimed run with its outcome."""
+        statement = self.finish_statement(run, status, detail, cycle_id=cycle_id)
+        await self._db.execute(statement.sql, statement.params)
+
+    def finish_statement(
+        self, run: JobRun, status: RunStatus, detail: dict[str, Any], *, cycle_id: str | None = None
+    ) -> Statement:
+        """The UPDATE that closes a claimed run: batch it with what the run wrote."""
         stamp = format_utc(self._clock.now())
-        await self._db.execute(
+        return Statement(
             "UPDATE job_runs SET status = ?, finished_at = ?, detail = ?, "
             "cycle_id = COALESCE(?, cycle_id), updated_at = ? WHERE environment = ? AND id = ?",
             (status, stamp, _json(detail), cycle_id, stamp, self._environment, run.id),

@@ -29,8 +29,10 @@ from cream.events.wakeups import Notifier, Wakeup
 from cream.locks import LockManager
 from cream.storage.cycles import CycleRepository
 from cream.storage.database import Database, Statement
+from cream.storage.equity import EquityRepository
 from worker.alignment import ScheduleError, ScheduleTrigger, latest_fire_time
 from worker.calendar import TradingCalendar
+from worker.equity import AccountSource, EquityRecorder
 from worker.executor import CycleExecutor
 from worker.jobs import CycleInterruptedError, JobContext, Slot, handle_cycle_request
 from worker.options import WorkerOptions
@@ -57,6 +59,8 @@ class Worker:
         calendar: The exchange calendar (None: every day counts as a session).
         notifier: Event wake-ups (Redis or in-process).
         sources: External-context adapters for the prediction-market and filings jobs.
+        account: The engine's account RPC, for the equity curve (None: no snapshots; the
+            scheduled equity job then fails its runs with NO_ACCOUNT_SOURCE).
         schedule: The schedule table (tests may pass a subset).
     """
 
@@ -72,6 +76,7 @@ class Worker:
         calendar: TradingCalendar | None,
         notifier: Notifier | None = None,
         sources: Sequence[ContextSource] = (),
+        account: AccountSource | None = None,
         schedule: Sequence[ScheduleEntry] = SCHEDULE,
     ) -> None:
         self.environment = environment
@@ -119,6 +124,17 @@ class Worker:
             stop=self.stop,
             sources=tuple(sources),
             config=lambda: self.watcher.current,
+            equity=(
+                EquityRecorder(
+                    account,
+                    db,
+                    EquityRepository(db, environment, clock=clock),
+                    clock=clock,
+                    timeout=options.account_timeout_seconds,
+                )
+                if account is not None
+                else None
+            ),
         )
         self.requests = Consumer(
             db,

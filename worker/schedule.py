@@ -14,7 +14,13 @@ from typing import Literal
 from cream.config.schema import ConfigDocument
 from worker.alignment import CandleSchedule, DailySchedule, FireTimes
 from worker.calendar import NEW_YORK, TradingCalendar
-from worker.jobs import JobFunction, refresh_prediction_markets, run_scheduled_cycle, sync_filings
+from worker.jobs import (
+    JobFunction,
+    refresh_prediction_markets,
+    run_scheduled_cycle,
+    snapshot_equity,
+    sync_filings,
+)
 from worker.options import WorkerOptions
 
 IntervalKey = Literal["trading_cycle_interval_ms", "prediction_markets_interval_ms"]
@@ -38,7 +44,13 @@ class DailyAtFilingsTime:
     """Fire daily at the worker's `filings_at` (New York time, default 06:00)."""
 
 
-TriggerSpec = EveryInterval | DailyAtFilingsTime
+@dataclass(frozen=True, slots=True)
+class EveryEquityInterval:
+    """Fire every `equity_interval_seconds` (a worker option) on the local clock grid, within
+    sessions only (unless the worker runs when closed): the account only moves then."""
+
+
+TriggerSpec = EveryInterval | DailyAtFilingsTime | EveryEquityInterval
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,12 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         lock="prediction_markets",
     ),
     ScheduleEntry(
+        name="equity_snapshot",
+        trigger=EveryEquityInterval(),
+        job=snapshot_equity,
+        lock="equity_snapshot",
+    ),
+    ScheduleEntry(
         name="filings",
         trigger=DailyAtFilingsTime(),
         job=sync_filings,
@@ -96,11 +114,18 @@ def fire_times(
         ScheduleError: The configured interval is shorter than a minute.
     """
     spec = entry.trigger
+    zone = calendar.timezone if calendar is not None else NEW_YORK
     if isinstance(spec, DailyAtFilingsTime):
         return DailySchedule(options.filings_at, NEW_YORK)
+    if isinstance(spec, EveryEquityInterval):
+        return CandleSchedule(
+            interval=timedelta(seconds=options.equity_interval_seconds),
+            settle=timedelta(0),
+            calendar=None if options.run_when_closed else calendar,
+            zone=zone,
+        )
     interval = timedelta(milliseconds=getattr(document.trading, spec.interval))
     follows = spec.sessions_only and not options.run_when_closed
-    zone = calendar.timezone if calendar is not None else NEW_YORK
     return CandleSchedule(
         interval=interval,
         settle=options.settle if spec.settle else timedelta(0),

@@ -85,18 +85,21 @@ async def test_health_reports_schedule_runs_and_checks(
     assert set(body["jobs"]) == {
         "trading_cycle",
         "prediction_markets",
+        "equity_snapshot",
         "filings",
         "requested_cycle",
     }
     assert body["next_run"] == {
         "trading_cycle": "2026-11-25T16:00:30.000000Z",
         "prediction_markets": "2026-11-25T15:15:00.000000Z",
+        "equity_snapshot": "2026-11-25T15:05:00.000000Z",
         "filings": "2026-11-26T11:00:00.000000Z",
         "requested_cycle": None,
     }
     assert body["running"] == {
         "trading_cycle": True,
         "prediction_markets": False,
+        "equity_snapshot": False,
         "filings": False,
         "requested_cycle": False,
     }
