@@ -41,6 +41,7 @@ from cream.storage.errors import (
     QueryError,
     StorageError,
 )
+from cream.storage.sqlite_file import PersistentFileClient
 
 DEFAULT_DATABASE_URL = "file:var/cream.db"
 
@@ -177,8 +178,12 @@ class Database:
                 target.file_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise _file_unavailable(target, exc.strerror or str(exc)) from exc
+        client: Any
         try:
-            client = libsql_client.create_client(target.client_url)
+            if target.file_path is not None:
+                client = await PersistentFileClient.open(str(target.file_path))
+            else:
+                client = libsql_client.create_client(target.client_url)
         except libsql_client.LibsqlError as exc:
             raise _unavailable(target, exc.explanation) from exc
         database = cls(
