@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, Protocol
 
 import numpy as np
 from google.protobuf import json_format
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.inputs import ContextView, PortfolioView, SymbolContext
 from cream.market import indicators as ind
-from cream.market.feed import DataUnavailable, MarketFeed
+from cream.market.feed import DataUnavailable, OptionChain
 from cream.market.options import bs_greeks, implied_vol, years_to_expiry
 
 _Symbol = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9.]{0,9}$")]
@@ -37,6 +37,21 @@ class ToolError(Exception):
         self.message = message
 
 
+class OptionChainSource(Protocol):
+    """Where option_chain reads chains: a `MarketFeed`, or the engine's MarketDataService."""
+
+    async def option_chain(
+        self,
+        underlying: str,
+        as_of: datetime,
+        *,
+        min_expiry: date | None = None,
+        max_expiry: date | None = None,
+    ) -> OptionChain:
+        """The chain of `underlying` at `as_of` (raises `DataUnavailable`)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ToolData:
     """What the tools read: the cycle's verified contexts and portfolio, and the feed."""
@@ -45,7 +60,7 @@ class ToolData:
     contexts: Mapping[str, SymbolContext]
     portfolio: PortfolioView
     # Needed only by option_chain; None means option data is unavailable this cycle.
-    feed: MarketFeed | None = None
+    feed: OptionChainSource | None = None
     risk_free_rate: float = 0.04
 
 

@@ -1,8 +1,11 @@
-"""The Anthropic provider: native structured output through one forced tool call.
+"""The Anthropic provider: native structured output through a tool call, after the tool rounds.
 
-The output model's JSON Schema is offered as the only tool and `tool_choice` forces the model
-to call it, so the answer arrives as the tool's `input` object; pydantic then validates it
-(ranges, patterns and finiteness the schema alone does not enforce). The SDK's own retries
+The output model's JSON Schema is offered as a tool (`submit_<Schema>`), so the answer arrives
+as that tool's `input` object; pydantic then validates it (ranges, patterns and finiteness the
+schema alone does not enforce). Without agent tools `tool_choice` forces it at once. With
+them, the agent's tools (their pydantic JSON schemas) are offered beside it with `tool_choice`
+auto; `tool_use` blocks are answered with `tool_result` blocks (`toolloop.py`) until the model
+calls the output tool, or the rounds run out and the output tool is forced. The SDK's own retries
 are off (`max_retries=0`), so `with_retries` is the only retry loop. `request.temperature` is
 not sent: the SDK (2.x) no longer takes sampling parameters, and current Claude models refuse
 non-default ones.
@@ -16,7 +19,7 @@ import time
 from typing import Any, Final, TypeVar
 
 import anthropic
-from anthropic.types import Message, ToolUseBlock
+from anthropic.types import Message, TextBlock, ToolUseBlock
 from pydantic import BaseModel
 
 from agents.providers.base import (
@@ -26,6 +29,7 @@ from agents.providers.base import (
     ProviderAuthError,
     ProviderError,
     ProviderTimeoutError,
+    ToolCall,
     Usage,
 )
 from agents.providers.output import parse_output
@@ -39,6 +43,15 @@ from agents.providers.retry import (
     transient_for_status,
     with_retries,
 )
+from agents.providers.toolloop import (
+    CallOutcome,
+    Deadline,
+    PendingCall,
+    final_answer_instruction,
+    offered_tools,
+    result_json,
+    run_calls,
+)
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -48,6 +61,53 @@ DEFAULT_MAX_OUTPUT_TOKENS: Final = 8192
 def tool_name(schema: type[BaseModel]) -> str:
     """The forced tool's name for an output model (`submit_TradingPlan`)."""
     return f"submit_{schema.__name__}"[:64]
+
+
+def _output_tool(request: GenerationRequest[Any], name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": (
+            f"Submit the answer as a {request.schema.__name__} object. "
+            f"{(request.schema.__doc__ or '').strip()}"
+        ).strip(),
+        "input_schema": output_json_schema(request.schema),
+    }
+
+
+def _agent_tools(request: GenerationRequest[Any]) -> list[dict[str, Any]]:
+    return [
+        {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
+        for tool in offered_tools(request)
+    ]
+
+
+def _assistant_turn(message: Message) -> dict[str, Any]:
+    """The model's turn as it answered (thinking signatures and tool_use ids included)."""
+    blocks = [
+        block.to_dict(mode="json", exclude_none=True)
+        for block in message.content
+        # The API refuses empty text blocks in a request.
+        if not (isinstance(block, TextBlock) and not block.text)
+    ]
+    return {"role": "assistant", "content": blocks}
+
+
+def _results_turn(
+    outcomes: list[CallOutcome], request: GenerationRequest[Any], rounds: int
+) -> dict[str, Any]:
+    """One tool_result per tool_use, in order; the last round adds the answer-now note."""
+    content: list[dict[str, Any]] = [
+        {
+            "type": "tool_result",
+            "tool_use_id": o.call.call_id,
+            "content": result_json(o.result),
+            **({"is_error": True} if o.is_error else {}),
+        }
+        for o in outcomes
+    ]
+    if rounds >= request.max_tool_rounds:
+        content.append({"type": "text", "text": final_answer_instruction(request, rounds)})
+    return {"role": "user", "content": content}
 
 
 def _tool_input(message: Message, name: str) -> str | None:
@@ -91,63 +151,120 @@ class AnthropicProvider:
         return "anthropic"
 
     async def generate(self, request: GenerationRequest[T]) -> Generation[T]:
-        """One validated answer from Claude, or a `ProviderError`."""
+        """One validated answer from Claude, after the tool rounds, or a `ProviderError`.
+
+        While tool rounds remain, the agent's tools are offered beside the output tool with
+        `tool_choice` auto: `tool_use` blocks are run and answered with `tool_result` blocks,
+        and a call of the output tool is the answer. Once the rounds are used up, or the model
+        ends its turn in prose, the output tool is forced.
+        """
         price_for(request.model)  # fail before spending when the call cannot be costed
+        deadline = Deadline(request.timeout_s)
+        started = time.monotonic()
         name = tool_name(request.schema)
+        source = f"Anthropic {request.model} ({request.agent})"
+        tools = [*_agent_tools(request), _output_tool(request, name)]
+        messages: list[dict[str, Any]] = [{"role": "user", "content": user_message(request)}]
+        spent = Usage()
+        records: list[ToolCall] = []
+        rounds = 0
+        tools_open = bool(request.tools)
+        try:
+            while True:
+                offer = tools_open and rounds < request.max_tool_rounds
+                choice = {"type": "auto"} if offer else {"type": "tool", "name": name}
+                message, usage = await self._round(request, messages, tools, choice, deadline)
+                spent += usage
+                raw = _tool_input(message, name)
+                uses = [
+                    b for b in message.content if isinstance(b, ToolUseBlock) and b.name != name
+                ]
+                if raw is None and offer and message.stop_reason != "max_tokens":
+                    if uses:
+                        rounds += 1
+                        outcomes = await run_calls(
+                            request,
+                            [PendingCall(b.name, b.input, b.id) for b in uses],
+                            rounds,
+                            deadline,
+                        )
+                        records.extend(o.record for o in outcomes)
+                        messages.append(_assistant_turn(message))
+                        messages.append(_results_turn(outcomes, request, rounds))
+                        continue
+                    # The model answered in prose: ask for the answer through the output tool.
+                    tools_open = False
+                    messages.append(_assistant_turn(message))
+                    messages.append(
+                        {"role": "user", "content": final_answer_instruction(request, rounds)}
+                    )
+                    continue
+                if raw is None or message.stop_reason == "max_tokens":
+                    why = (
+                        f"stop reason {message.stop_reason}: the answer is incomplete"
+                        if raw is not None
+                        else f"the model did not call the tool {name} "
+                        f"(stop reason {message.stop_reason})"
+                    )
+                    text = "".join(getattr(block, "text", "") for block in message.content)
+                    raise MalformedOutputError(f"{source}: {why}", raw=raw or text, errors=(why,))
+                output = parse_output(request.schema, raw, source=source, usage=Usage())
+                return Generation(
+                    output=output,
+                    usage=Usage(
+                        spent.input_tokens,
+                        spent.output_tokens,
+                        spent.cost_usd,
+                        round((time.monotonic() - started) * 1000),
+                    ),
+                    provider=self.name,
+                    model=request.model,
+                    prompt_hash=request.prompt_hash(),
+                    raw=raw,
+                    tool_calls=tuple(records),
+                )
+        except ProviderError as exc:
+            # Every round's tokens count, and the tool calls made so far stay auditable.
+            exc.usage = spent + exc.usage
+            exc.tool_calls = tuple(records)
+            raise
+
+    async def _round(
+        self,
+        request: GenerationRequest[Any],
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        choice: dict[str, Any],
+        deadline: Deadline,
+    ) -> tuple[Message, Usage]:
+        """One messages request (retried on transient failures) and its usage."""
+        what = f"Anthropic {request.model}"
+        timeout_s = deadline.remaining(what)
         params: dict[str, Any] = {
             "model": request.model,
             "max_tokens": self._max_output_tokens,
             "system": request.system,
-            "messages": [{"role": "user", "content": user_message(request)}],
-            "tools": [
-                {
-                    "name": name,
-                    "description": (
-                        f"Submit the answer as a {request.schema.__name__} object. "
-                        f"{(request.schema.__doc__ or '').strip()}"
-                    ).strip(),
-                    "input_schema": output_json_schema(request.schema),
-                }
-            ],
-            "tool_choice": {"type": "tool", "name": name},
-            "timeout": request.timeout_s,
+            # A copy: the loop appends to its history after this request was sent.
+            "messages": list(messages),
+            "tools": tools,
+            "tool_choice": choice,
+            "timeout": timeout_s,
         }
         started = time.monotonic()
         message = await with_retries(
             lambda: self._call(request.model, params),
-            what=f"Anthropic {request.model}",
-            timeout_s=request.timeout_s,
+            what=what,
+            timeout_s=timeout_s,
             policy=self._retry,
             sleep=self._sleep,
+            stated_timeout_s=deadline.seconds,
         )
-        latency_ms = round((time.monotonic() - started) * 1000)
         input_tokens, output_tokens = message.usage.input_tokens, message.usage.output_tokens
-        usage = Usage(
+        return message, Usage(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             cost_usd=call_cost(request.model, input_tokens, output_tokens),
-            latency_ms=latency_ms,
-        )
-        source = f"Anthropic {request.model} ({request.agent})"
-        raw = _tool_input(message, name)
-        if raw is None or message.stop_reason == "max_tokens":
-            why = (
-                f"stop reason {message.stop_reason}: the answer is incomplete"
-                if raw is not None
-                else f"the model did not call the tool {name} (stop reason {message.stop_reason})"
-            )
-            text = "".join(getattr(block, "text", "") for block in message.content)
-            raise MalformedOutputError(
-                f"{source}: {why}", raw=raw or text, errors=(why,), usage=usage
-            )
-        output = parse_output(request.schema, raw, source=source, usage=usage)
-        return Generation(
-            output=output,
-            usage=usage,
-            provider=self.name,
-            model=request.model,
-            prompt_hash=request.prompt_hash(),
-            raw=raw,
+            latency_ms=round((time.monotonic() - started) * 1000),
         )
 
     async def _call(self, model: str, params: dict[str, Any]) -> Message:

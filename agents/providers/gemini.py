@@ -1,10 +1,16 @@
-"""The Gemini provider: google-genai with native structured output (JSON + response schema).
+"""The Gemini provider: google-genai with native structured output and function calling.
 
 The answer is constrained by `response_mime_type="application/json"` and the output model's
 JSON Schema, then validated with pydantic (the schema constrains the shape; pydantic also
-checks ranges, patterns and finiteness). The SDK's own retries are off, so `with_retries` is
-the only retry loop. An explicit httpx client keeps the SDK off its aiohttp path, as the
-embedder in `cream.memory` does, so one HTTP stack serves every adapter.
+checks ranges, patterns and finiteness). The agent's tools are offered as function
+declarations (their pydantic JSON schemas) with the SDK's automatic function calling off: this
+provider runs the loop (`toolloop.py`), answering `function_call` parts with
+`function_response` parts. Gemini 3 accepts tools together with JSON mode, so each round may
+end in the final answer; Gemini 1.x/2.x refuse that combination (400 "Function calling with a
+response mime type: 'application/json' is unsupported"), so there the tool rounds run in text
+mode and the answer is then asked for in JSON mode without tools (one extra call). The SDK's
+own retries are off, so `with_retries` is the only retry loop. An explicit httpx client keeps
+the SDK off its aiohttp path, as the embedder in `cream.memory` does.
 """
 
 from __future__ import annotations
@@ -27,7 +33,16 @@ from agents.providers.base import (
     ProviderAuthError,
     ProviderError,
     ProviderTimeoutError,
+    ToolCall,
     Usage,
+)
+from agents.providers.gemini_tools import (
+    combines_tools_with_json,
+    declarations,
+    final_turns,
+    function_calls,
+    model_turn,
+    response_turn,
 )
 from agents.providers.output import parse_output
 from agents.providers.pricing import call_cost, price_for
@@ -40,6 +55,7 @@ from agents.providers.retry import (
     transient_for_status,
     with_retries,
 )
+from agents.providers.toolloop import Deadline, exceeded, final_answer_instruction, run_calls
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -136,55 +152,130 @@ class GeminiProvider:
         return "gemini"
 
     async def generate(self, request: GenerationRequest[T]) -> Generation[T]:
-        """One validated answer from Gemini, or a `ProviderError`."""
+        """One validated answer from Gemini, after the tool rounds, or a `ProviderError`.
+
+        Each round sends the whole conversation; the model's function calls are run and
+        answered with `function_response` parts until it answers with text, or the rounds run
+        out and it is asked for its answer without tools.
+        """
         price_for(request.model)  # fail before spending when the call cannot be costed
+        deadline = Deadline(request.timeout_s)
+        started = time.monotonic()
+        source = f"Gemini {request.model} ({request.agent})"
+        contents = [types.Content(role="user", parts=[types.Part(text=user_message(request))])]
+        spent = Usage()
+        records: list[ToolCall] = []
+        rounds = 0
+        tools_open = bool(request.tools)
+        try:
+            while True:
+                offer = tools_open and rounds < request.max_tool_rounds
+                structured = not offer or combines_tools_with_json(request.model)
+                sent = (
+                    contents
+                    if offer or not request.tools
+                    else final_turns(contents, final_answer_instruction(request, rounds))
+                )
+                response, usage = await self._round(request, sent, offer, structured, deadline)
+                spent += usage
+                raw, finish_reason = _answer_text(response)
+                if finish_reason not in (None, "STOP"):
+                    raise MalformedOutputError(
+                        f"{source} stopped with finish reason {finish_reason}: the answer is "
+                        "incomplete or was withheld",
+                        raw=raw,
+                        errors=(f"finish reason {finish_reason}: answer incomplete or withheld",),
+                    )
+                calls = function_calls(response)
+                if calls:
+                    if not offer:
+                        why = exceeded(request, [c.name for c in calls])
+                        raise MalformedOutputError(f"{source}: {why}", raw=raw, errors=(why,))
+                    rounds += 1
+                    outcomes = await run_calls(request, calls, rounds, deadline)
+                    records.extend(o.record for o in outcomes)
+                    contents.append(model_turn(response))
+                    contents.append(response_turn(outcomes))
+                    continue
+                if not structured:
+                    # Gemini 2.x cannot use JSON mode with tools: the tool rounds are over, so
+                    # the answer is asked for again, in JSON mode and without tools.
+                    tools_open = False
+                    if raw:
+                        contents.append(types.Content(role="model", parts=[types.Part(text=raw)]))
+                    continue
+                if not raw:
+                    feedback = response.prompt_feedback
+                    blocked = feedback.block_reason if feedback else None
+                    why = (
+                        f"the prompt was blocked ({blocked.value})" if blocked else "no answer text"
+                    )
+                    raise MalformedOutputError(f"{source} returned {why}", raw="", errors=(why,))
+                output = parse_output(request.schema, raw, source=source, usage=Usage())
+                return Generation(
+                    output=output,
+                    usage=Usage(
+                        spent.input_tokens,
+                        spent.output_tokens,
+                        spent.cost_usd,
+                        round((time.monotonic() - started) * 1000),
+                    ),
+                    provider=self.name,
+                    model=request.model,
+                    prompt_hash=request.prompt_hash(),
+                    raw=raw,
+                    tool_calls=tuple(records),
+                )
+        except ProviderError as exc:
+            # Every round's tokens count, and the tool calls made so far stay auditable.
+            exc.usage = spent + exc.usage
+            exc.tool_calls = tuple(records)
+            raise
+
+    async def _round(
+        self,
+        request: GenerationRequest[Any],
+        contents: list[types.Content],
+        offer: bool,
+        structured: bool,
+        deadline: Deadline,
+    ) -> tuple[types.GenerateContentResponse, Usage]:
+        """One generateContent request (retried on transient failures) and its usage."""
+        what = f"Gemini {request.model}"
+        timeout_s = deadline.remaining(what)
         config = types.GenerateContentConfig(
             system_instruction=request.system,
             temperature=request.temperature,
             max_output_tokens=self._max_output_tokens,
-            response_mime_type="application/json",
-            response_json_schema=output_json_schema(request.schema),
-            http_options=types.HttpOptions(timeout=math.ceil(request.timeout_s * 1000)),
+            http_options=types.HttpOptions(timeout=math.ceil(timeout_s * 1000)),
         )
-        contents = user_message(request)
+        if structured:
+            config.response_mime_type = "application/json"
+            config.response_json_schema = output_json_schema(request.schema)
+        if offer:
+            config.tools = [declarations(request)]
+            config.tool_config = types.ToolConfig(
+                function_calling_config=types.FunctionCallingConfig(
+                    mode=types.FunctionCallingConfigMode.AUTO
+                )
+            )
+            # We run the loop: the SDK must not try to call Python functions itself.
+            config.automatic_function_calling = types.AutomaticFunctionCallingConfig(disable=True)
         started = time.monotonic()
         response = await with_retries(
             lambda: self._call(request.model, contents, config),
-            what=f"Gemini {request.model}",
-            timeout_s=request.timeout_s,
+            what=what,
+            timeout_s=timeout_s,
             policy=self._retry,
             sleep=self._sleep,
+            stated_timeout_s=deadline.seconds,
         )
-        latency_ms = round((time.monotonic() - started) * 1000)
-        usage = self._usage(request.model, response, latency_ms)
-        raw, finish_reason = _answer_text(response)
-        source = f"Gemini {request.model} ({request.agent})"
-        if finish_reason not in (None, "STOP"):
-            raise MalformedOutputError(
-                f"{source} stopped with finish reason {finish_reason}: the answer is "
-                "incomplete or was withheld",
-                raw=raw,
-                errors=(f"finish reason {finish_reason}: answer incomplete or withheld",),
-                usage=usage,
-            )
-        if not raw:
-            blocked = response.prompt_feedback.block_reason if response.prompt_feedback else None
-            why = f"the prompt was blocked ({blocked.value})" if blocked else "no answer text"
-            raise MalformedOutputError(
-                f"{source} returned {why}", raw="", errors=(why,), usage=usage
-            )
-        output = parse_output(request.schema, raw, source=source, usage=usage)
-        return Generation(
-            output=output,
-            usage=usage,
-            provider=self.name,
-            model=request.model,
-            prompt_hash=request.prompt_hash(),
-            raw=raw,
+        return response, self._usage(
+            request.model, response, round((time.monotonic() - started) * 1000)
         )
 
     async def _call(
-        self, model: str, contents: str, config: types.GenerateContentConfig
+        self, model: str, contents: list[types.Content], config: types.GenerateContentConfig
     ) -> types.GenerateContentResponse:
         """One HTTP attempt, its failures sorted into retryable and final."""
         try:

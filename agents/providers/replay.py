@@ -7,7 +7,10 @@ same number of attempts as the original. Recording wraps a real provider and sto
 answered: the raw JSON with its usage, or the typed failure (malformed output with its errors,
 timeout, rate limit...) so failures replay too. Replaying validates the stored JSON against
 the schema again and reports cost 0; the original usage stays available in
-`ReplayedGeneration.recorded_usage`. A key with no cassette is a `ReplayMissError`.
+`ReplayedGeneration.recorded_usage`. The model's tool calls are stored with the answer, for the
+audit trail, and replayed as they were recorded; no tool runs on replay (the answer is final).
+The key includes the offered tools, so a request with other tools is another cassette. A key
+with no cassette is a `ReplayMissError`.
 Files are written atomically (temporary file, fsync, rename).
 """
 
@@ -39,6 +42,7 @@ from agents.providers.base import (
     ProviderTimeoutError,
     ProviderUnavailableError,
     ReplayMissError,
+    ToolCall,
     Usage,
 )
 from agents.providers.output import parse_output
@@ -157,6 +161,7 @@ class ReplayProvider:
             "model": request.model,
             "schema": request.schema.__name__,
             "feedback": list(request.feedback),
+            "tools": list(request.tools),
             "provider": self._inner.name,
             "recorded_at": datetime.now(UTC).isoformat(),
         }
@@ -169,6 +174,7 @@ class ReplayProvider:
                 "errors": list(exc.errors),
                 "message": exc.message,
                 "usage": _usage_json(exc.usage),
+                "tool_calls": [call.as_json() for call in exc.tool_calls],
             }
             await asyncio.to_thread(_write_atomically, self.path_for(request), document)
             raise
@@ -178,10 +184,16 @@ class ReplayProvider:
                 "code": exc.code,
                 "message": exc.message,
                 "usage": _usage_json(exc.usage),
+                "tool_calls": [call.as_json() for call in exc.tool_calls],
             }
             await asyncio.to_thread(_write_atomically, self.path_for(request), document)
             raise
-        document |= {"outcome": "ok", "raw": generation.raw, "usage": _usage_json(generation.usage)}
+        document |= {
+            "outcome": "ok",
+            "raw": generation.raw,
+            "usage": _usage_json(generation.usage),
+            "tool_calls": [call.as_json() for call in generation.tool_calls],
+        }
         await asyncio.to_thread(_write_atomically, self.path_for(request), document)
         return generation
 
@@ -199,6 +211,8 @@ class ReplayProvider:
             document = json.loads(text)
             outcome = document["outcome"]
             recorded = _usage_from(document["usage"])
+            # Cassettes recorded before tools existed have no tool calls.
+            calls = tuple(ToolCall.from_json(c) for c in document.get("tool_calls", []))
         except (ValueError, KeyError, TypeError) as exc:
             raise ReplayMissError(f"the cassette {path} is unreadable: {exc!r}") from exc
         usage = Usage(
@@ -208,16 +222,20 @@ class ReplayProvider:
             round((time.monotonic() - started) * 1000),
         )
         source = f"replay of {request.agent} with {request.model}"
+        failure: ProviderError | None = None
         if outcome == "malformed":
-            raise MalformedOutputError(
+            failure = MalformedOutputError(
                 f"{source}: {document.get('message', 'recorded as malformed')}",
                 raw=str(document.get("raw", "")),
                 errors=tuple(document.get("errors", ())),
                 usage=usage,
             )
-        if outcome == "error":
+        elif outcome == "error":
             error_class = _ERRORS.get(str(document.get("code")), ProviderError)
-            raise error_class(f"{source}: {document.get('message', '')}", usage=usage)
+            failure = error_class(f"{source}: {document.get('message', '')}", usage=usage)
+        if failure is not None:
+            failure.tool_calls = calls
+            raise failure
         raw = str(document.get("raw", ""))
         output = parse_output(request.schema, raw, source=source, usage=usage)
         return ReplayedGeneration(
@@ -227,5 +245,6 @@ class ReplayProvider:
             model=request.model,
             prompt_hash=request.prompt_hash(),
             raw=raw,
+            tool_calls=calls,
             recorded_usage=recorded,
         )

@@ -107,8 +107,12 @@ async def with_retries(
     timeout_s: float,
     policy: RetryPolicy,
     sleep: Sleep = asyncio.sleep,
+    stated_timeout_s: float | None = None,
 ) -> R:
     """The result of `call`, retried on `TransientError` until `timeout_s` has passed.
+
+    `stated_timeout_s` is the timeout messages name when `timeout_s` is what remains of a
+    longer one (a tool loop's later rounds).
 
     Raises:
         ProviderTimeoutError: The deadline passed during an attempt.
@@ -117,16 +121,17 @@ async def with_retries(
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
+    stated = timeout_s if stated_timeout_s is None else stated_timeout_s
     for attempt in range(1, policy.max_attempts + 1):
         remaining = deadline - loop.time()
         if remaining <= 0:
-            raise ProviderTimeoutError(f"{what} gave no answer within {timeout_s:g} s")
+            raise ProviderTimeoutError(f"{what} gave no answer within {stated:g} s")
         try:
             async with asyncio.timeout(remaining):
                 return await call()
         except TimeoutError as exc:
             raise ProviderTimeoutError(
-                f"{what} gave no answer within {timeout_s:g} s (attempt {attempt})"
+                f"{what} gave no answer within {stated:g} s (attempt {attempt})"
             ) from exc
         except TransientError as failure:
             if attempt == policy.max_attempts:
@@ -137,7 +142,7 @@ async def with_retries(
             if loop.time() + delay >= deadline:
                 raise _exhausted(
                     failure,
-                    f"the next try would start after {delay:g} s, past the {timeout_s:g} s "
+                    f"the next try would start after {delay:g} s, past the {stated:g} s "
                     f"timeout (attempt {attempt})",
                 ) from failure
             await sleep(delay)

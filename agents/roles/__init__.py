@@ -1,11 +1,14 @@
 """The eight agent roles: name, output schema, tools, system prompt and user-prompt renderer.
 
 `build_request` is the one place a call is assembled, so every provider (LLM or `rules`)
-receives the same prompt, schema and structured inputs, and the prompt hash identifies it.
+receives the same prompt, schema, structured inputs and tools, and the prompt hash identifies
+it. `with_tools` offers a request its role's tools over the cycle's `ToolData`; LLM providers
+let the model call them, `rules` reads the same data directly and ignores them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -13,12 +16,21 @@ from typing import Any, Final
 
 from agents.inputs import AgentInputs
 from agents.prompts import PromptVersionError, system_prompt
-from agents.providers.base import GenerationRequest
+from agents.providers.base import DEFAULT_MAX_TOOL_ROUNDS, GenerationRequest
 from agents.roles.render import render
 from agents.schemas import OUTPUT_SCHEMAS
+from agents.tools import ToolData
 from cream.config.schema import AGENT_NAMES, AgentSettings
 
-__all__ = ["ROLES", "PromptVersionError", "Role", "UnknownRoleError", "build_request", "role"]
+__all__ = [
+    "ROLES",
+    "PromptVersionError",
+    "Role",
+    "UnknownRoleError",
+    "build_request",
+    "role",
+    "with_tools",
+]
 
 # Tools per agent (seed 000 §6); names are keys of `agents.tools.TOOLS`.
 _TOOLS: Final[dict[str, tuple[str, ...]]] = {
@@ -74,11 +86,32 @@ def role(name: str) -> Role:
     return found
 
 
+def with_tools(
+    request: GenerationRequest[Any],
+    tool_data: ToolData,
+    *,
+    max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
+) -> GenerationRequest[Any]:
+    """`request` offering its agent's tools over `tool_data` (unchanged for a tool-less role).
+
+    Raises:
+        UnknownRoleError: the request's agent is not one of the eight roles.
+    """
+    tools = role(request.agent).tools
+    if not tools:
+        return request
+    return dataclasses.replace(
+        request, tools=tools, tool_data=tool_data, max_tool_rounds=max_tool_rounds
+    )
+
+
 def build_request(
     role_or_name: Role | str,
     settings: AgentSettings,
     inputs: AgentInputs,
     feedback: tuple[str, ...] = (),
+    *,
+    tool_data: ToolData | None = None,
 ) -> GenerationRequest[Any]:
     """The generation request of one call with this agent's settings.
 
@@ -87,9 +120,10 @@ def build_request(
         settings: The agent's config (model, temperature, timeout, prompt version).
         inputs: The structured inputs; the prompt is rendered from them.
         feedback: Validation errors of earlier attempts, for the structured retry.
+        tool_data: The cycle's data for the role's tools; None offers no tools.
     """
     chosen = role(role_or_name) if isinstance(role_or_name, str) else role_or_name
-    return GenerationRequest(
+    request: GenerationRequest[Any] = GenerationRequest(
         agent=chosen.name,
         model=settings.model,
         system=chosen.system(settings.prompt_version),
@@ -100,3 +134,4 @@ def build_request(
         timeout_s=settings.timeout_ms / 1000,
         feedback=feedback,
     )
+    return request if tool_data is None else with_tools(request, tool_data)

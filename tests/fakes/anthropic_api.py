@@ -59,8 +59,9 @@ def tool_use(
     output_tokens: int = 60,
     stop_reason: str = "tool_use",
 ) -> Reply:
-    """A 200 whose content is one call of the requested tool with `tool_input`."""
-    name = (call.tool_choice or {}).get("name") or call.tools[0]["name"]
+    """A 200 whose content is one call of the forced tool (else the output tool) with `tool_input`."""
+    submit = [t["name"] for t in call.tools if t["name"].startswith("submit_")]
+    name = (call.tool_choice or {}).get("name") or (submit or [call.tools[0]["name"]])[0]
     return message(
         call,
         [{"type": "tool_use", "id": "toolu_01FakeToolUse", "name": name, "input": tool_input}],

@@ -151,4 +151,9 @@ async def test_a_cycle_through_the_anthropic_sdk(harness: CycleHarness) -> None:
     update = {"anthropic_api_key": anthropic_api.API_KEY, "anthropic_base_url": fake.url}
     await run_through(harness, "anthropic", fake, update)
     assert {c.model for c in fake.calls} == {"claude-opus-4-5", "claude-haiku-4-5"}
-    assert all(c.tool_choice and c.tool_choice.get("type") == "tool" for c in fake.calls)
+    # Agents with tools choose (auto) between their tools and the output tool; the critic,
+    # which has none, is forced to the output tool at once.
+    for c in fake.calls:
+        offered = {t["name"] for t in c.tools if not t["name"].startswith("submit_")}
+        expected = "auto" if offered else "tool"
+        assert c.tool_choice is not None and c.tool_choice["type"] == expected

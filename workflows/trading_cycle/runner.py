@@ -26,7 +26,8 @@ import grpc
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import ValidationError
 
-from agents.providers.base import Provider
+from agents.providers.base import DEFAULT_MAX_TOOL_ROUNDS, Provider
+from agents.tools import ToolData
 from cream.clock import Clock, SystemClock
 from cream.config.models import DEFAULT_FLASH_MODEL, DEFAULT_PRO_MODEL
 from cream.config.reader import ConfigReader
@@ -42,7 +43,13 @@ from cream.storage.cycles import CycleRepository
 from cream.storage.database import Database
 from cream.v1 import market_snapshot_pb2_grpc as md_grpc
 from workflows.trading_cycle.budget import BudgetLimits, CycleBudget
-from workflows.trading_cycle.calls import AgentCaller, RequestBuilder, ResolvedAgent
+from workflows.trading_cycle.calls import (
+    AgentCaller,
+    EngineOptionChains,
+    RequestBuilder,
+    ResolvedAgent,
+    tool_data_from_state,
+)
 from workflows.trading_cycle.contract import (
     CycleRequest,
     CycleResult,
@@ -154,6 +161,7 @@ class RunnerParts:
     build_request: RequestBuilder | None = None
     budget_limits: BudgetLimits | None = None
     after_submit: Any = None
+    max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
 
 
 class CycleRunner:
@@ -319,8 +327,22 @@ class CycleRunner:
                             )
                         ],
                     )
+            option_chains = EngineOptionChains(parts.market)
+
+            async def tool_data() -> ToolData:
+                # The agents' tools read what OBSERVE and ORIENT checkpointed for the cycle
+                # (every symbol's context and the portfolio): agents run after ORIENT, whose
+                # checkpoint is durable before they start (durability="sync").
+                snapshot = await graph.aget_state(config)
+                return tool_data_from_state(snapshot.values, option_chains)
+
             caller = AgentCaller(
-                providers, agents, budget, parts.build_request or _default_request_builder()
+                providers,
+                agents,
+                budget,
+                parts.build_request or _default_request_builder(),
+                tool_data=tool_data,
+                max_tool_rounds=parts.max_tool_rounds,
             )
 
             def stage_event(name: str, state: str, round_: int, detail: str) -> EventEnvelope:
