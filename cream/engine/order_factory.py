@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -23,8 +24,13 @@ def build_order(
     request: ex.SubmitOrderRequest,
     check: ex.DecisionCheck,
     created_at: Timestamp,
+    *,
+    limit_price: Decimal | None = None,
 ) -> ex.Order:
-    """The NEW order for ``request.decision`` as the core resolved it (side, whole quantity)."""
+    """The NEW order for ``request.decision`` as the core resolved it (side, whole quantity).
+
+    ``limit_price`` is the execution tactic's price: the order then goes out as a LIMIT at it.
+    """
     d: decision.Decision = request.decision
     plan = d.order_plan
     order = ex.Order(
@@ -51,6 +57,9 @@ def build_order(
         take_profit=d.risk_levels.take_profit,
         reduce_only=not is_opening(d.action),
     )
+    if limit_price is not None:
+        order.order_type = common.ORDER_TYPE_LIMIT
+        order.limit_price = format(limit_price, "f")
     order.legs.extend(
         ex.OrderLeg(symbol=leg.occ_symbol, side=leg.side, ratio=leg.ratio)
         for leg in d.instrument.legs

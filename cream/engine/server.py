@@ -30,15 +30,18 @@ from cream.engine.broker.simulator import SimulatedBroker, SimulatorConfig
 from cream.engine.core import OrderBook, RiskCore
 from cream.engine.market_service import MarketDataServicer
 from cream.engine.policy import DEFAULT_SECTORS, DEFAULT_UNIVERSE, default_policy
+from cream.engine.schedules import ScheduleRunner
 from cream.engine.service import ExecutionEngine
 from cream.engine.servicer import ExecutionServicer, register_execution_service
 from cream.engine.stops import StopMonitor
+from cream.engine.tactic_plan import TacticDefaults
 from cream.events.log import notifier_for
 from cream.events.wakeups import Notifier
 from cream.market.feed import MarketFeed
 from cream.market.select import build_feed
 from cream.settings import Environment, Settings
 from cream.storage.database import Database
+from cream.storage.order_schedules import OrderScheduleRepository
 from cream.storage.orders import OrderRepository
 from cream.v1 import common_pb2 as common
 from cream.v1 import (
@@ -78,6 +81,7 @@ class EngineRuntime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     alpaca: AlpacaSupervisor | None = None
+    schedules: ScheduleRunner | None = None
 
     async def reload_config(self) -> ConfigVersion | None:
         """Re-read the active config now (SIGHUP) and swap the risk policy if it changed."""
@@ -92,6 +96,8 @@ class EngineRuntime:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.schedules is not None:
+            await self.schedules.close()
         await self.engine.close()
         if self.alpaca is not None:
             await self.alpaca.close()
@@ -125,12 +131,15 @@ async def start_engine(
     extra_handlers: Sequence[grpc.GenericRpcHandler] = (),
     config_poll_seconds: float = 1.0,
     alpaca: AlpacaOptions | None = None,
+    tactics: TacticDefaults | None = None,
+    schedule_tick_seconds: float = 1.0,
 ) -> EngineRuntime:
     """Open the database, restore state, and start serving on ``listen`` (port 0 = any).
 
     The risk policy comes from the environment's active config version and follows every
     promotion or rollback without a restart; ``policy`` overrides it (benchmarks, tests),
-    and the seed defaults apply while no version is active.
+    and the seed defaults apply while no version is active. Sliced execution tactics run
+    in the background, paced by ``clock`` and re-checked every ``schedule_tick_seconds``.
     """
     clock = clock or SystemClock()
     environment = proto_environment(settings.cream_env)
@@ -165,6 +174,16 @@ async def start_engine(
         feed=feed,
         clock=clock,
         environment=environment,
+        tactics=tactics,
+    )
+    schedules = ScheduleRunner(
+        engine,
+        OrderScheduleRepository(db, settings.cream_env.value, clock=clock),
+        orders,
+        feed=feed,
+        clock=clock,
+        defaults=tactics,
+        tick_seconds=schedule_tick_seconds,
     )
     notifier = notifier_for(settings.redis_url)
     watcher = ActiveConfigWatcher(
@@ -189,6 +208,8 @@ async def start_engine(
         }
     )
     await engine.start()
+    # Children wait (not fail) while submissions are held for reconciliation.
+    await schedules.start()
     # --- Alpaca: hold submissions until reconciled; LIVE refuses to serve without it ---
     supervisor = None
     if alpaca_broker is not None:
@@ -249,6 +270,7 @@ async def start_engine(
         watcher=watcher,
         notifier=notifier,
         alpaca=supervisor,
+        schedules=schedules,
     )
     runtime.tasks.append(asyncio.create_task(monitor.run(), name="stop-monitor"))
     runtime.tasks.append(asyncio.create_task(watcher.run(runtime.stopping), name="config-watcher"))

@@ -16,13 +16,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cream.clock import Clock
 from cream.engine.broker.port import BrokerPort, BrokerRejectedError, BrokerUnavailableError
-from cream.engine.core import OrderBook, RiskCore, request_instruments
+from cream.engine.core import OrderBook, RiskCore, SliceSchedule, request_instruments
 from cream.engine.errors import (
     EngineError,
     FailedPreconditionError,
@@ -31,6 +32,7 @@ from cream.engine.errors import (
 )
 from cream.engine.market_state import market_state, plan_market_state
 from cream.engine.order_factory import build_order, derive_order_id
+from cream.engine.tactic_plan import SlicedPlan, TacticDefaults, plan_execution, schedule_seed
 from cream.market.feed import MarketFeed
 from cream.storage.errors import DuplicateClientOrderIdError
 from cream.storage.orders import OrderRepository
@@ -77,6 +79,34 @@ class _DayBook:
     opened_today: set[str] = field(default_factory=set)
 
 
+class ParentOrders(Protocol):
+    """Sliced parent orders (``cream.engine.schedules.ScheduleRunner``), as the engine sees them."""
+
+    async def create(
+        self,
+        request: ex.SubmitOrderRequest,
+        check: ex.DecisionCheck,
+        schedule: SliceSchedule,
+        created: Timestamp,
+    ) -> ex.Order:
+        """Store an approved parent and start its schedule; the parent as accepted."""
+        ...
+
+    async def get(
+        self, order_id: str, client_order_id: str
+    ) -> tuple[ex.Order, list[ex.Fill]] | None:
+        """A parent and its children's fills, or None."""
+        ...
+
+    async def cancel(self, order_id: str, client_order_id: str, reason: str) -> ex.Order | None:
+        """Cancel a parent; None when no parent has this id."""
+        ...
+
+    def child_updated(self, order: ex.Order) -> None:
+        """An execution report changed ``order`` (maybe a child)."""
+        ...
+
+
 def _stamp(clock: Clock) -> Timestamp:
     ts = Timestamp()
     ts.FromDatetime(clock.now())
@@ -96,6 +126,7 @@ class ExecutionEngine:
         feed: MarketFeed,
         clock: Clock,
         environment: common.Environment.ValueType,
+        tactics: TacticDefaults | None = None,
     ) -> None:
         self.core = core
         self.book = book
@@ -113,6 +144,8 @@ class ExecutionEngine:
         self._portfolio = ex.PortfolioState()
         self._consumer: asyncio.Task[None] | None = None
         self._held: set[str] = set()
+        self._tactics = tactics or TacticDefaults()
+        self._parents: ParentOrders | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -169,6 +202,10 @@ class ExecutionEngine:
 
     # -- end submission gate -----------------------------------------------------------
 
+    def attach_parents(self, parents: ParentOrders) -> None:
+        """Run sliced tactics through ``parents`` (without it, they are refused)."""
+        self._parents = parents
+
     def set_levels(self, levels: dict[str, tuple[str, str]]) -> None:
         """Stop-loss / take-profit levels by symbol (restored from persisted orders)."""
         self._levels.update(levels)
@@ -221,24 +258,34 @@ class ExecutionEngine:
     async def get_order(
         self, order_id: str, client_order_id: str
     ) -> tuple[ex.Order, list[ex.Fill]]:
-        """An order by engine id or client order id, with its fills."""
-        order = await self._find(order_id, client_order_id)
-        return order, await self._orders.fills(order.order_id)
+        """An order (or a sliced parent) by engine id or client order id, with its fills."""
+        order = await self._lookup(order_id, client_order_id)
+        if order is not None:
+            return order, await self._orders.fills(order.order_id)
+        parent = await self._parents.get(order_id, client_order_id) if self._parents else None
+        if parent is None:
+            raise self._not_found(order_id or client_order_id)
+        return parent
 
-    async def _find(self, order_id: str, client_order_id: str) -> ex.Order:
+    async def _lookup(self, order_id: str, client_order_id: str) -> ex.Order | None:
         if not order_id and not client_order_id:
             raise InvalidArgumentError("give order_id or client_order_id", code="MISSING_ORDER_ID")
-        order = (
-            await self._orders.get(order_id)
-            if order_id
-            else await self._orders.get_by_client_order_id(client_order_id)
+        if order_id:
+            return await self._orders.get(order_id)
+        return await self._orders.get_by_client_order_id(client_order_id)
+
+    def _not_found(self, key: str) -> NotFoundError:
+        return NotFoundError(
+            f"no order with id '{key}' in {common.Environment.Name(self.environment)}",
+            code="ORDER_NOT_FOUND",
         )
-        if order is None:
-            raise NotFoundError(
-                f"no order with id '{order_id or client_order_id}' in "
-                f"{common.Environment.Name(self.environment)}",
-                code="ORDER_NOT_FOUND",
-            )
+
+    async def _existing(self, client_order_id: str) -> ex.Order | None:
+        """The order or parent already holding this client order id."""
+        order = await self._orders.get_by_client_order_id(client_order_id)
+        if order is None and self._parents is not None:
+            found = await self._parents.get("", client_order_id)
+            order = found[0] if found else None
         return order
 
     # -- risk --------------------------------------------------------------------------
@@ -284,7 +331,7 @@ class ExecutionEngine:
                 code="INVALID_CLIENT_ORDER_ID",
             )
         async with self._submit_lock:
-            existing = await self._orders.get_by_client_order_id(cid)
+            existing = await self._existing(cid)
             if existing is not None:
                 return ex.SubmitOrderResponse(accepted=True, order=existing, duplicate=True)
             self._check_gate()
@@ -305,7 +352,32 @@ class ExecutionEngine:
             check = await self.check_constraints(plan)
             if not check.approved:
                 return ex.SubmitOrderResponse(accepted=False, violations=check.violations)
-            order = self.book.insert(build_order(request, check.decisions[0], _stamp(self._clock)))
+            execution = await plan_execution(
+                request,
+                check.decisions[0],
+                feed=self._feed,
+                now=self._clock.now(),
+                seed=schedule_seed(cid),
+                defaults=self._tactics,
+            )
+            if isinstance(execution, SlicedPlan):
+                if self._parents is None:
+                    raise FailedPreconditionError(
+                        "this engine runs no sliced tactics; use PASSIVE_LIMIT or AGGRESSIVE_LIMIT",
+                        code="TACTIC_NOT_SUPPORTED",
+                    )
+                parent = await self._parents.create(
+                    request, check.decisions[0], execution.schedule, _stamp(self._clock)
+                )
+                return ex.SubmitOrderResponse(accepted=True, order=parent)
+            order = self.book.insert(
+                build_order(
+                    request,
+                    check.decisions[0],
+                    _stamp(self._clock),
+                    limit_price=execution.limit_price,
+                )
+            )
             try:
                 await self._orders.insert(order)
             except DuplicateClientOrderIdError:
@@ -388,8 +460,20 @@ class ExecutionEngine:
         return self.book.get(order.order_id)
 
     async def cancel_order(self, order_id: str, client_order_id: str, reason: str) -> ex.Order:
-        """Ask the broker to cancel; the outcome arrives as an execution report."""
-        order = await self._find(order_id, client_order_id)
+        """Ask the broker to cancel; the outcome arrives as an execution report.
+
+        A sliced parent stops releasing children and cancels the ones still working.
+        """
+        order = await self._lookup(order_id, client_order_id)
+        if order is None:
+            parent = (
+                await self._parents.cancel(order_id, client_order_id, reason)
+                if self._parents is not None
+                else None
+            )
+            if parent is None:
+                raise self._not_found(order_id or client_order_id)
+            return parent
         if order.status in _TERMINAL:
             raise FailedPreconditionError(
                 f"order {order.order_id} is {ex.OrderStatus.Name(order.status)}: nothing to cancel",
@@ -438,12 +522,15 @@ class ExecutionEngine:
                 if order.stop_loss and not order.legs:
                     self._levels[order.symbol] = (order.stop_loss, order.take_profit)
         await self._orders.save_execution(order, fill, report.exec_id)
-        self._publish(ex.StreamExecutionsResponse(report=report, order=order))
+        self.publish(ex.StreamExecutionsResponse(report=report, order=order))
+        if self._parents is not None:
+            self._parents.child_updated(order)
         return order
 
     # -- streaming ---------------------------------------------------------------------
 
-    def _publish(self, message: ex.StreamExecutionsResponse) -> None:
+    def publish(self, message: ex.StreamExecutionsResponse) -> None:
+        """Hand one execution message to every matching StreamExecutions subscriber."""
         for sub in list(self._subscribers):
             if sub.order_ids and message.order.order_id not in sub.order_ids:
                 continue

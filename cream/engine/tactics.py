@@ -4,9 +4,9 @@ The schedule itself comes from the Rust core (``core.slice_schedule``). This mod
 its children: a time-released child goes out once the injected clock reaches its time, an
 iceberg peak once the previous peak has filled. Each child is a normal SubmitOrder (risk
 checked, persisted before it is sent) whose client order id is derived from the parent's
-(``<parent>-s<k>``), so polling again after a crash or restart never sends a child twice.
-Plan the schedule from the parent alone (start = the parent's ``as_of``, seed =
-``schedule_seed(parent id)``) so a resumed executor holds the very same schedule.
+(``<parent>-s<k>``) and is looked up before anything is sent, so polling again after a crash
+or restart never sends a child twice. A child is priced at the touch when it is released,
+never worse than the parent decision's own limit.
 """
 
 from __future__ import annotations
@@ -17,19 +17,27 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from cream.clock import Clock
-from cream.engine.core import ChildSlice, Release, SliceSchedule, child_limit_price
-from cream.engine.errors import InvalidArgumentError, NotFoundError
+from cream.engine.core import ChildPricing, ChildSlice, Release, SliceSchedule, child_limit_price
+from cream.engine.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 from cream.engine.service import ExecutionEngine
-from cream.market.bars import Timeframe
+from cream.engine.tactic_plan import cap_price, decision_cap, schedule_seed, volume_profile
 from cream.market.feed import MarketFeed
 from cream.v1 import common_pb2 as common
 from cream.v1 import decision_pb2 as decision
 from cream.v1 import execution_pb2 as ex
 
-NEW_YORK = ZoneInfo("America/New_York")
+__all__ = [
+    "ChildState",
+    "Progress",
+    "ScheduleExecutor",
+    "child_client_order_id",
+    "clock_waiter",
+    "schedule_seed",
+    "volume_profile",
+]
+
 # Alpaca's client order id limit; the engine refuses longer ids.
 _MAX_ID = 48
 _TERMINAL = {
@@ -38,6 +46,12 @@ _TERMINAL = {
     ex.ORDER_STATUS_REJECTED,
     ex.ORDER_STATUS_EXPIRED,
     ex.ORDER_STATUS_REPLACED,
+}
+# Gate codes that mean "not now" rather than "never": the child waits and is retried.
+_RETRYABLE = {"BROKER_RECONCILING"}
+_TACTIC_OF_PRICING = {
+    ChildPricing.PASSIVE: common.EXECUTION_TACTIC_PASSIVE_LIMIT,
+    ChildPricing.AGGRESSIVE: common.EXECUTION_TACTIC_AGGRESSIVE_LIMIT,
 }
 
 
@@ -55,35 +69,6 @@ def child_client_order_id(parent: str, index: int) -> str:
     return f"ts-{digest[: _MAX_ID - 3 - len(suffix)]}{suffix}"
 
 
-def schedule_seed(parent: str) -> int:
-    """A 64-bit jitter seed fixed by the parent's client order id (a resume replans identically)."""
-    return int.from_bytes(hashlib.sha256(f"tactic-seed:{parent}".encode()).digest()[:8], "big")
-
-
-async def volume_profile(
-    feed: MarketFeed, symbol: str, *, start: datetime, buckets: int, days: int = 20
-) -> tuple[Decimal, ...]:
-    """Expected volume of the next ``buckets`` hours from ``start``: the mean of each New York
-    clock hour over the last ``days`` sessions of the feed's hourly bars.
-
-    Hours with no history get zero volume (VWAP then puts nothing there); a feed without
-    bars raises its ``DataUnavailable``, and an all-zero profile is refused by the core
-    (``EMPTY_VOLUME_PROFILE``): VWAP never runs on an invented profile.
-    """
-    if buckets <= 0 or days <= 0:
-        raise InvalidArgumentError("buckets and days must be positive", code="INVALID_ARGUMENT")
-    bars = await feed.bars(symbol, Timeframe.HOUR_1, end=start, limit=days * 8)
-    totals: dict[int, Decimal] = {}
-    counts: dict[int, int] = {}
-    for bar in bars:
-        hour = bar.timestamp.astimezone(NEW_YORK).hour
-        totals[hour] = totals.get(hour, Decimal(0)) + Decimal(str(round(bar.volume)))
-        counts[hour] = counts.get(hour, 0) + 1
-    first = start.astimezone(NEW_YORK)
-    hours = [(first + timedelta(hours=k)).hour for k in range(buckets)]
-    return tuple(totals[h] / counts[h] if h in counts else Decimal(0) for h in hours)
-
-
 @dataclass(frozen=True)
 class ChildState:
     """Where one child stands: not released yet (``order`` is None) or its live order."""
@@ -97,6 +82,11 @@ class ChildState:
         """Quantity filled so far."""
         return Decimal(self.order.cum_qty or "0") if self.order is not None else Decimal(0)
 
+    @property
+    def working(self) -> bool:
+        """Released and not final yet."""
+        return self.order is not None and self.order.status not in _TERMINAL
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -104,9 +94,9 @@ class Progress:
 
     Attributes:
         children: Every child in schedule order.
-        halted: Why no further child will be released (risk rejection, a peak that ended
-            without filling), or "" while the schedule can continue.
-        waiting: Why a due child was not sent on this poll (e.g. no quote), or "".
+        halted: Why no further child will be released (risk or broker rejection, a peak that
+            ended without filling, a cancel), or "" while the schedule can continue.
+        waiting: Why a due child was not sent on this poll (no quote, reconciling), or "".
     """
 
     children: tuple[ChildState, ...]
@@ -124,6 +114,11 @@ class Progress:
         if self.halted:
             return True
         return all(c.order is not None and c.order.status in _TERMINAL for c in self.children)
+
+    @property
+    def settled(self) -> bool:
+        """Done, and no released child is still working: nothing about the parent can change."""
+        return self.done and not any(c.working for c in self.children)
 
 
 class ScheduleExecutor:
@@ -147,10 +142,21 @@ class ScheduleExecutor:
         self._feed = feed
         self._clock = clock
         self._aggression_bps = aggression_bps
+        self._cap = decision_cap(parent.decision)
+        self.stopped = ""
+
+    @property
+    def schedule(self) -> SliceSchedule:
+        """The schedule being run."""
+        return self._schedule
 
     def child_id(self, index: int) -> str:
         """The client order id of child ``index``."""
         return child_client_order_id(self._parent.client_order_id, index)
+
+    def stop(self, reason: str) -> None:
+        """Release no further child (a cancel of the parent); released ones are left alone."""
+        self.stopped = self.stopped or reason
 
     async def _existing(self, client_order_id: str) -> ex.Order | None:
         try:
@@ -163,11 +169,13 @@ class ScheduleExecutor:
         """Release every child that is due now; idempotent, so it is safe to call at any time."""
         now = self._clock.now()
         children: list[ChildState] = []
-        halted = waiting = ""
+        halted, waiting = self.stopped, ""
         previous: ex.Order | None = None
         for piece in self._schedule.slices:
             cid = self.child_id(piece.index)
             order = await self._existing(cid)
+            if order is not None and order.status == ex.ORDER_STATUS_REJECTED and not halted:
+                halted = f"BROKER_REJECTED: child {piece.index} rejected: {order.reject_reason}"
             if order is None and not halted and not waiting:
                 due, halted = self._due(piece, previous, now)
                 if due:
@@ -202,7 +210,13 @@ class ScheduleExecutor:
             Decimal(quote.ask),
             self._aggression_bps,
         )
-        response = await self._engine.submit_order(self._child_request(piece, cid, price))
+        price = cap_price(self._schedule.side, price, self._cap)
+        try:
+            response = await self._engine.submit_order(self._child_request(piece, cid, price))
+        except FailedPreconditionError as exc:
+            if exc.code in _RETRYABLE:
+                return None, "", f"{exc.code}: child {piece.index} waits ({exc.message})"
+            return None, f"{exc.code}: child {piece.index} refused: {exc.message}", ""
         if not response.accepted:
             codes = ",".join(sorted({v.code for v in response.violations}))
             return (
@@ -226,6 +240,8 @@ class ScheduleExecutor:
         d.order_plan.order_type = common.ORDER_TYPE_LIMIT
         d.order_plan.limit_price = format(price, "f")
         d.order_plan.stop_price = ""
+        # A child is one order: priced (again, at the same touch) by its own pricing style.
+        d.order_plan.execution_tactic = _TACTIC_OF_PRICING[piece.pricing]
         return request
 
     def next_release(self, progress: Progress) -> datetime | None:
