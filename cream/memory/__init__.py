@@ -22,7 +22,7 @@ from cream.memory.errors import (
 from cream.memory.index import CaseIndex
 from cream.memory.outcome import realized_outcome
 from cream.memory.situation import FEATURE_NAMES, HISTORY_BARS, Situation, situation_vector
-from cream.memory.store import CaseMemory
+from cream.memory.store import CaseEntry, CaseMemory
 
 __all__ = [
     "FEATURE_NAMES",
@@ -31,6 +31,7 @@ __all__ = [
     "CaseAction",
     "CaseDecision",
     "CaseDirection",
+    "CaseEntry",
     "CaseIndex",
     "CaseMemory",
     "CaseMemoryError",

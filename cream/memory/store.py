@@ -10,6 +10,7 @@ before T, and an outcome only if it was realised by T.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Sequence
@@ -52,6 +53,31 @@ _SETTLE: Final = (
     "UPDATE memory_cases SET realized_outcome = ?, realized_pnl = ?, closed_at = ?, "
     "updated_at = ? WHERE environment = ? AND id = ?"
 )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CaseEntry:
+    """One decision to remember: its id, the situation it was made in, and the decision."""
+
+    decision_id: str
+    situation: Situation
+    decision: CaseDecision
+    config_version: int
+    cycle_id: str | None = None
+
+
+def _check_entry(entry: CaseEntry) -> None:
+    if not entry.decision_id:
+        raise InvalidCaseError("a case needs the decision_id of its decision")
+    version = entry.config_version
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidCaseError(f"config_version must be an integer, got {version!r}")
+    situation = entry.situation
+    if situation.feature_version != FEATURE_VERSION or situation.values.shape != (DIMENSIONS,):
+        raise VectorMismatchError(
+            f"situation {situation.feature_version} {situation.values.shape} is not "
+            f"{FEATURE_VERSION} ({DIMENSIONS},); recompute it with situation_vector()"
+        )
 
 
 class CaseMemory:
@@ -155,26 +181,51 @@ class CaseMemory:
             InvalidCaseError: The decision id or config version is missing.
             VectorMismatchError: The situation was computed with other features.
         """
-        if not decision_id:
-            raise InvalidCaseError("a case needs the decision_id of its decision")
-        if isinstance(config_version, bool) or not isinstance(config_version, int):
-            raise InvalidCaseError(f"config_version must be an integer, got {config_version!r}")
-        if situation.feature_version != FEATURE_VERSION or situation.values.shape != (DIMENSIONS,):
-            raise VectorMismatchError(
-                f"situation {situation.feature_version} {situation.values.shape} is not "
-                f"{FEATURE_VERSION} ({DIMENSIONS},); recompute it with situation_vector()"
+        entry = CaseEntry(decision_id, situation, decision, config_version, cycle_id)
+        return (await self.record_many([entry]))[0]
+
+    async def record_many(self, entries: Sequence[CaseEntry]) -> list[Case]:
+        """Stores several decisions in one transaction (a cycle's cases), in order.
+
+        Every entry is checked before anything is written, so one bad entry stores none.
+
+        Raises:
+            InvalidCaseError: A decision id or config version is missing.
+            VectorMismatchError: A situation was computed with other features.
+        """
+        for entry in entries:
+            _check_entry(entry)
+        if not entries:
+            return []
+        # Rationales are embedded concurrently: with a real embedder each is one HTTP call.
+        statements = await asyncio.gather(*(self._insert_statement(e) for e in entries))
+        await self._db.batch(statements)
+        ids = [entry.decision_id for entry in entries]
+        found = {case.case_id: case for case in await self._fetch(ids)}
+        cases = [found[case_id] for case_id in ids]
+        for case in cases:
+            self._index.add(
+                case.case_id,
+                case.vector,
+                symbol=case.symbol,
+                regime=case.regime,
+                decided_at_ns=to_ns(case.decided_at),
             )
+        return cases
+
+    async def _insert_statement(self, entry: CaseEntry) -> Statement:
+        situation, decision = entry.situation, entry.decision
         embedding, status = await self._embed(decision.rationale)
         metadata = {"rationale_embedding": status}
         now = format_utc(self._clock.now())
         vector = np.ascontiguousarray(situation.values, dtype="<f4")
-        await self._db.execute(
+        return Statement(
             _INSERT,
             (
-                decision_id,
+                entry.decision_id,
                 self._environment.value,
-                cycle_id,
-                decision_id,
+                entry.cycle_id,
+                entry.decision_id,
                 situation.symbol,
                 json.dumps([float(v) for v in vector]),
                 json.dumps(
@@ -188,7 +239,7 @@ class CaseMemory:
                 json.dumps(decision.as_dict(), sort_keys=True),
                 situation.regime.value,
                 format_utc(situation.as_of),
-                config_version,
+                entry.config_version,
                 situation.feature_version,
                 vector.tobytes(),
                 None if embedding is None else embedding.astype("<f4").tobytes(),
@@ -198,15 +249,6 @@ class CaseMemory:
                 now,
             ),
         )
-        case = await self.get(decision_id)
-        self._index.add(
-            case.case_id,
-            case.vector,
-            symbol=case.symbol,
-            regime=case.regime,
-            decided_at_ns=to_ns(case.decided_at),
-        )
-        return case
 
     async def settle(self, case_id: str, bars: Bars) -> Outcome:
         """Computes and stores the case's outcome from the bars closed by the clock's now.

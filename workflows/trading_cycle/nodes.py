@@ -263,6 +263,9 @@ class CycleNodes:
             "situations": situations,
             "risk_limits": risk_limits_view(risk),
             "failures": failures,
+            # The wire snapshots were only ORIENT's input; every later checkpoint is smaller
+            # without them (the contexts keep the bars the agents and tools read).
+            "entries": {},
         }
 
     def fan_out_analysts(self, state: CycleState) -> list[Send] | str:

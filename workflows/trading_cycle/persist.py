@@ -26,7 +26,7 @@ from cream.events.types import CYCLE_COMPLETED, CYCLE_FAILED, DECISION_MADE, ORD
 from cream.market.regime import Regime
 from cream.memory.case import CaseDecision
 from cream.memory.situation import Situation
-from cream.memory.store import CaseMemory
+from cream.memory.store import CaseEntry, CaseMemory
 from cream.storage.agent_outputs import AgentOutputRecord, AgentOutputRepository
 from cream.storage.consensus_rounds import ConsensusRoundRecord, ConsensusRoundRepository
 from cream.storage.cycles import CycleRepository
@@ -338,6 +338,7 @@ async def _remember(
     if memory is None:
         return
     situations = state.get("situations", {})
+    entries: list[CaseEntry] = []
     for final in finals:
         symbol = final.proto.instrument.symbol
         raw = situations.get(symbol)
@@ -361,13 +362,13 @@ async def _remember(
             quantity=planned.quantity if final.status == "executed" else 0.0,
             entry_price=planned.limit_price,
         )
-        try:
-            await memory.record(
-                decision_id=final.proto.decision_id,
-                situation=situation,
-                decision=case,
-                config_version=state["config_version"],
-                cycle_id=state["cycle_id"],
+        entries.append(
+            CaseEntry(
+                final.proto.decision_id, situation, case, state["config_version"], state["cycle_id"]
             )
-        except Exception:  # memory is advisory; the decision itself is already stored
-            log.exception("case memory could not record %s", final.proto.decision_id)
+        )
+    try:
+        # One transaction for the cycle's cases.
+        await memory.record_many(entries)
+    except Exception:  # memory is advisory; the decisions themselves are already stored
+        log.exception("case memory could not record cycle %s", state["cycle_id"])

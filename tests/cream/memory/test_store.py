@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from cream.memory import (
     CaseAction,
     CaseDecision,
     CaseDirection,
+    CaseEntry,
     CaseMemory,
     CaseNotFoundError,
     InvalidCaseError,
@@ -137,3 +140,29 @@ async def test_symbol_and_regime_filters_narrow_the_candidates(db, clock):
 async def test_an_unknown_environment_is_refused(db, clock):
     with pytest.raises(InvalidCaseError):
         await CaseMemory.open(db, "STAGING", clock=clock)
+
+
+async def test_a_cycles_cases_are_stored_together_and_one_bad_entry_stores_none(db, clock):
+    memory = await CaseMemory.open(db, "PAPER", clock=clock)
+    entries = [
+        CaseEntry(
+            f"d{i}",
+            situation_vector(BARS[symbol], close_time(BARS[symbol], 150 + i)),
+            buy(),
+            3,
+            "cyc-1",
+        )
+        for i, symbol in enumerate(("AAPL", "MSFT", "AAPL"))
+    ]
+    with pytest.raises(InvalidCaseError):
+        await memory.record_many([*entries, dataclasses.replace(entries[0], decision_id="")])
+    with pytest.raises(CaseNotFoundError):
+        await memory.get("d0")
+
+    cases = await memory.record_many(entries)
+    assert [c.case_id for c in cases] == ["d0", "d1", "d2"]
+    assert [c.symbol for c in cases] == ["AAPL", "MSFT", "AAPL"]
+    reopened = await CaseMemory.open(db, "PAPER", clock=clock)
+    query = situation_vector(BARS["MSFT"], close_time(BARS["MSFT"], 300))
+    found = await reopened.similar(query, 5, symbol="MSFT")
+    assert [hit.case.case_id for hit in found] == ["d1"]
