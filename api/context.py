@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from api.engine import EngineGateway
+from api.market_publisher import MarketPublisher
 from api.websocket_hub import EventHub
+from api.worker_probe import WorkerProbe
 from cream.clock import Clock
 from cream.config.service import ConfigService
 from cream.events.log import EventLog
@@ -18,6 +20,7 @@ from cream.storage.consensus_rounds import ConsensusRoundRepository
 from cream.storage.cycles import CycleRepository
 from cream.storage.database import Database
 from cream.storage.decisions import DecisionRepository
+from cream.storage.equity import EquityRepository
 from cream.storage.orders import OrderRepository
 
 
@@ -32,6 +35,7 @@ class Repositories:
     orders: OrderRepository
     sessions: SessionRepository
     audit: AuditLogRepository
+    equity: EquityRepository
 
     @classmethod
     def build(cls, db: Database, environment: str, clock: Clock) -> Repositories:
@@ -44,6 +48,7 @@ class Repositories:
             orders=OrderRepository(db, environment, clock=clock),
             sessions=SessionRepository(db, environment, clock=clock),
             audit=AuditLogRepository(db, environment, clock=clock),
+            equity=EquityRepository(db, environment, clock=clock),
         )
 
 
@@ -58,6 +63,8 @@ class ApiContext:
     config: ConfigService
     events: EventLog
     hub: EventHub
+    market: MarketPublisher
+    worker: WorkerProbe
     clock: Clock
     token: str
     repos: Repositories

@@ -65,11 +65,23 @@ class EngineGateway:
                 request, timeout=self._timeout
             )
         except grpc.aio.AioRpcError as exc:
-            info = decode_error_info(exc.trailing_metadata()) or common.ErrorInfo(
-                code=exc.code().name, message=exc.details() or ""
-            )
-            raise EngineCallError(exc.code(), info) from exc
+            raise _call_error(exc) from exc
         return response.snapshot
+
+    async def option_chain(self, underlying: str) -> md.GetOptionChainResponse:
+        """The listed contracts of `underlying` with quotes and greeks, and what is unpriced.
+
+        Raises:
+            EngineCallError: The engine refused (e.g. an unknown underlying) or is down.
+        """
+        request = md.GetOptionChainRequest(underlying=underlying)
+        try:
+            response: md.GetOptionChainResponse = await self._market.GetOptionChain(
+                request, timeout=self._timeout
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise _call_error(exc) from exc
+        return response
 
     async def ping(self) -> None:
         """One cheap call that proves the engine answers.
@@ -83,3 +95,10 @@ class EngineGateway:
         """Closes both channels."""
         await self._channel.close()
         await self._client.close()
+
+
+def _call_error(exc: grpc.aio.AioRpcError) -> EngineCallError:
+    info = decode_error_info(exc.trailing_metadata()) or common.ErrorInfo(
+        code=exc.code().name, message=exc.details() or ""
+    )
+    return EngineCallError(exc.code(), info)

@@ -12,6 +12,8 @@ from api.context import ApiContext, Repositories
 from api.correlation import CorrelationMiddleware
 from api.engine import EngineGateway
 from api.errors import install_error_handlers
+from api.market_publisher import MarketPublisher
+from api.options import ApiOptions
 from api.routers import (
     audit,
     auth,
@@ -27,6 +29,7 @@ from api.routers import (
 )
 from api.static import DEFAULT_DIST, mount_dashboard
 from api.websocket_hub import EventHub
+from api.worker_probe import WorkerProbe
 from cream.clock import Clock, SystemClock
 from cream.config.service import ConfigService
 from cream.engine.client import EngineClient
@@ -49,6 +52,7 @@ def create_app(
     token_path: Path = DEFAULT_TOKEN_PATH,
     dashboard_dist: Path = DEFAULT_DIST,
     hub_poll_interval: float = 0.5,
+    options: ApiOptions | None = None,
 ) -> FastAPI:
     """The Cream API.
 
@@ -62,7 +66,9 @@ def create_app(
         token_path: The token file used when `CREAM_API_TOKEN` is unset.
         dashboard_dist: The built dashboard.
         hub_poll_interval: Seconds between outbox reads of `/ws` without a wake-up.
+        options: The API's knobs (default: from `CREAM_API_*`).
     """
+    knobs = options or ApiOptions()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +80,10 @@ def create_app(
         gateway = EngineGateway(client)
         environment = settings.cream_env.value
         hub = EventHub(database, environment, notifier=wakeups, poll_interval=hub_poll_interval)
+        publisher = MarketPublisher(
+            hub, gateway, clock=used_clock, interval=knobs.market_poll_seconds
+        )
+        probe = WorkerProbe(settings.cream_worker_listen, timeout=knobs.worker_timeout_seconds)
         app.state.context = ApiContext(
             settings=settings,
             environment=environment,
@@ -84,16 +94,21 @@ def create_app(
                 database, environment, producer="api", notifier=wakeups, clock=used_clock
             ),
             hub=hub,
+            market=publisher,
+            worker=probe,
             clock=used_clock,
             token=token,
             repos=Repositories.build(database, environment, used_clock),
             started_at=used_clock.now(),
         )
         await hub.start()
+        await publisher.start()
         try:
             yield
         finally:
+            await publisher.stop()
             await hub.stop()
+            await probe.close()
             if engine_client is None:
                 await gateway.close()
             if notifier is None:

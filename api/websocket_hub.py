@@ -18,6 +18,8 @@ from cream.storage.database import Database
 log = logging.getLogger(__name__)
 
 CHANNELS: Final = ("QUOTES", "OPTIONS", "DECISIONS", "CYCLES", "ALERTS", "BACKTEST")
+# Channels whose subscriptions name symbols; `api.market_publisher` polls the engine for them.
+MARKET_CHANNELS: Final = ("QUOTES", "OPTIONS")
 # Event type prefix → channel (ARCHITECTURE §7). Config promotions are operator notices.
 _ROUTES: Final = (
     ("cycle.", "CYCLES"),
@@ -64,10 +66,27 @@ class Subscriber:
 
     def __init__(self, send: Sender, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self.channels: set[str] = set()
+        # Market channel → the symbols (QUOTES) or underlyings (OPTIONS) asked for.
+        self.symbols: dict[str, set[str]] = {channel: set() for channel in MARKET_CHANNELS}
+        # (channel, symbol) → item → fingerprint of the value last offered: only changes are
+        # sent, and a new subscriber gets the current values first.
+        self.market_seen: dict[tuple[str, str], dict[str, str]] = {}
+        # Market channel → the code of the engine error this client was last told about.
+        self.market_error: dict[str, str] = {}
         self._send = send
         self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
         self._dropped = 0
         self.delivered = 0
+
+    def watching(self, channel: str) -> set[str]:
+        """The symbols this client wants on market channel `channel` (none when unsubscribed)."""
+        return self.symbols.get(channel, set()) if channel in self.channels else set()
+
+    def forget(self, channel: str, symbols: set[str] | None = None) -> None:
+        """Drops what was sent for `symbols` (all of the channel's when None)."""
+        for key in [k for k in self.market_seen if k[0] == channel]:
+            if symbols is None or key[1] in symbols:
+                del self.market_seen[key]
 
     def offer(self, text: str) -> bool:
         """Queues a message without waiting; False (and counted) when the queue is full."""
@@ -129,6 +148,10 @@ class EventHub:
     def subscribers(self) -> int:
         """How many clients are connected."""
         return len(self._subscribers)
+
+    def connected(self) -> list[Subscriber]:
+        """The connected clients (a copy: the set changes as clients come and go)."""
+        return list(self._subscribers)
 
     def add(self, subscriber: Subscriber) -> None:
         """Starts delivering to `subscriber` (events from now on)."""

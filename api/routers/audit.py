@@ -1,4 +1,5 @@
-"""`GET /api/audit`: the audit log of API mutations (cycle triggers, logins, logouts)."""
+"""`GET /api/audit`: the audit log of API mutations (cycle triggers, config changes, logins,
+logouts)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ async def audit_log(
     offset: Annotated[int, Query(ge=0)] = 0,
     action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[AuditLogEntry]:
-    """Entries newest first, optionally of one action (`cycle.trigger`, `auth.login`, ...)."""
+    """Entries newest first, optionally of one action (`cycle.trigger`, `config.promote`, ...)."""
     entries = await context.repos.audit.list(limit, offset, action=action)
     return [
         AuditLogEntry(

@@ -1,20 +1,31 @@
 """Config governance over HTTP: active, draft, validate, promote, rollback, history, diff.
 
 Every change goes through `ConfigService`, which writes the change and its `config_audit`
-entry (actor = the caller) in one transaction; promotions also append `config.promoted`.
+entry (actor = the caller, with the diff) in one transaction; promotions also append
+`config.promoted`. Each HTTP change (and each refused attempt) is also recorded in
+`audit_log` with the request's correlation id, like every other API mutation. The service
+commits its own batch and takes no extra statements, so that row is written right after
+the change, with its result; if that write fails the change stands (its `config_audit` row
+is already committed) and the failure is logged.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Context, Mutator, Reader
+from api.auth import Principal
+from api.deps import Context, CorrelationId, Mutator, Reader
 from api.errors import ERROR_RESPONSES, NotFoundError
-from cream.config.errors import ConfigConflictError
+from cream.config.errors import ConfigConflictError, ConfigError
 from cream.config.versions import ConfigVersion
+from cream.storage.errors import StorageError
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/config", tags=["config"], responses=ERROR_RESPONSES)
 
@@ -98,6 +109,70 @@ def version_model(version: ConfigVersion) -> ConfigVersionOut:
     )
 
 
+def _target(version: ConfigVersion) -> str:
+    return "config/draft" if version.version is None else f"config/v{version.version}"
+
+
+async def _audited(
+    context: Context,
+    principal: Principal,
+    correlation_id: str,
+    action: str,
+    change: Awaitable[ConfigVersion],
+    *,
+    target: str = "config",
+) -> ConfigVersion:
+    """Awaits a config change and records it (or its refusal) in `audit_log`."""
+    try:
+        version = await change
+    except ConfigError as exc:
+        refused: dict[str, Any] = {
+            "result": "refused",
+            "requested": target,
+            "code": exc.code,
+            "message": exc.message,
+        }
+        await _record(context, principal, correlation_id, action, target, refused)
+        raise
+    details: dict[str, Any] = {
+        "result": "ok",
+        "requested": target,
+        "config_id": version.id,
+        "version": version.version,
+        "status": version.status,
+        "content_hash": version.content_hash,
+    }
+    await _record(context, principal, correlation_id, action, _target(version), details)
+    return version
+
+
+async def _record(
+    context: Context,
+    principal: Principal,
+    correlation_id: str,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+) -> None:
+    try:
+        entry = context.repos.audit.entry_statement(
+            actor=principal.actor,
+            action=action,
+            target=target,
+            details=details,
+            correlation_id=correlation_id,
+        )
+        await context.db.batch([entry])
+    except StorageError as exc:
+        log.error(
+            "audit_log entry %s by %s (%s) not written: %s; config_audit has the change",
+            action,
+            principal.actor,
+            correlation_id,
+            exc,
+        )
+
+
 @router.get("/active", operation_id="getActiveConfig", response_model=ConfigVersionOut)
 async def active(_: Reader, context: Context) -> ConfigVersionOut:
     """The active version."""
@@ -121,40 +196,68 @@ async def save_draft(
     document: Annotated[dict[str, Any], Body(description="The full config document")],
     principal: Mutator,
     context: Context,
+    correlation_id: CorrelationId,
 ) -> ConfigVersionOut:
     """Replaces the draft's content; an invalid document is a 422 listing every problem."""
-    saved = await context.config.save_draft(context.environment, document, by=principal.actor)
+    change = context.config.save_draft(context.environment, document, by=principal.actor)
+    saved = await _audited(
+        context, principal, correlation_id, "config.draft", change, target="config/draft"
+    )
     return version_model(saved)
 
 
 @router.post("/validate", operation_id="validateConfig", response_model=ConfigVersionOut)
-async def validate(principal: Mutator, context: Context) -> ConfigVersionOut:
-    """Marks the draft validated (422 with every problem when it is not valid)."""
-    return version_model(await context.config.validate(context.environment, by=principal.actor))
-
-
-@router.post("/promote", operation_id="promoteConfig", response_model=ConfigVersionOut)
-async def promote(
-    principal: Mutator,
-    context: Context,
-    body: Annotated[PromoteRequest | None, Body()] = None,
+async def validate(
+    principal: Mutator, context: Context, correlation_id: CorrelationId
 ) -> ConfigVersionOut:
-    """Activates the validated draft as a new version (409 on any conflict)."""
-    expected = body.content_hash if body is not None else None
+    """Marks the draft validated (422 with every problem when it is not valid)."""
+    change = context.config.validate(context.environment, by=principal.actor)
+    validated = await _audited(
+        context, principal, correlation_id, "config.validate", change, target="config/draft"
+    )
+    return version_model(validated)
+
+
+async def _promote(context: Context, principal: Principal, expected: str | None) -> ConfigVersion:
     if expected is not None:
         current = await context.config.draft(context.environment)
         if current is None or current.content_hash != expected:
             raise ConfigConflictError(
                 "the draft changed since you reviewed it; reload the diff and promote again"
             )
-    promoted = await context.config.promote(context.environment, by=principal.actor)
+    return await context.config.promote(context.environment, by=principal.actor)
+
+
+@router.post("/promote", operation_id="promoteConfig", response_model=ConfigVersionOut)
+async def promote(
+    principal: Mutator,
+    context: Context,
+    correlation_id: CorrelationId,
+    body: Annotated[PromoteRequest | None, Body()] = None,
+) -> ConfigVersionOut:
+    """Activates the validated draft as a new version (409 on any conflict)."""
+    expected = body.content_hash if body is not None else None
+    change = _promote(context, principal, expected)
+    promoted = await _audited(
+        context, principal, correlation_id, "config.promote", change, target="config/draft"
+    )
     return version_model(promoted)
 
 
 @router.post("/rollback", operation_id="rollbackConfig", response_model=ConfigVersionOut)
-async def rollback(body: RollbackRequest, principal: Mutator, context: Context) -> ConfigVersionOut:
+async def rollback(
+    body: RollbackRequest, principal: Mutator, context: Context, correlation_id: CorrelationId
+) -> ConfigVersionOut:
     """Re-activates an earlier version as a new version."""
-    restored = await context.config.rollback(context.environment, body.version, by=principal.actor)
+    change = context.config.rollback(context.environment, body.version, by=principal.actor)
+    restored = await _audited(
+        context,
+        principal,
+        correlation_id,
+        "config.rollback",
+        change,
+        target=f"config/v{body.version}",
+    )
     return version_model(restored)
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from api.deps import Context, Reader
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, UnprocessableError
 from api.routers.market import timestamp_text
+from cream.storage.equity import MAX_LIMIT, EquitySnapshot
 from cream.v1 import common_pb2 as common
 from cream.v1 import execution_pb2 as ex
 
@@ -59,6 +62,30 @@ class Portfolio(BaseModel):
     account: Account
     positions: list[Position]
     as_of: str | None
+
+
+class EquityPoint(BaseModel):
+    """One point of the equity curve; money is decimal strings, `time` UTC ISO."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    time: str
+    equity: str
+    cash: str
+    buying_power: str
+    source: Literal["schedule", "cycle"]
+    cycle_id: str | None
+
+
+class EquityCurve(BaseModel):
+    """Points oldest first; `truncated` says older points in the range were left out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    environment: str
+    points: list[EquityPoint]
+    limit: int
+    truncated: bool
 
 
 def _enum(enum: object, value: int, prefix: str) -> str:
@@ -120,3 +147,48 @@ async def account(_: Reader, context: Context) -> Account:
 async def positions(_: Reader, context: Context) -> list[Position]:
     """Open positions."""
     return [position_model(p) for p in (await context.engine.positions()).positions]
+
+
+def _aware(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise UnprocessableError(
+            f"{name} must carry a timezone, e.g. 2026-01-10T15:00:00Z", code="NAIVE_TIMESTAMP"
+        )
+    return value
+
+
+def _point(snapshot: EquitySnapshot) -> EquityPoint:
+    return EquityPoint(
+        time=snapshot.time,
+        equity=snapshot.equity,
+        cash=snapshot.cash,
+        buying_power=snapshot.buying_power,
+        source=snapshot.source,
+        cycle_id=snapshot.cycle_id,
+    )
+
+
+@router.get("/equity", operation_id="getEquityCurve", response_model=EquityCurve)
+async def equity_curve(
+    _: Reader,
+    context: Context,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 1000,
+) -> EquityCurve:
+    """The stored equity snapshots with `from` <= time < `to`: the newest `limit`, oldest
+    first. The worker takes one every few minutes in session and one after each cycle."""
+    start, end = _aware(from_, "from"), _aware(to, "to")
+    if start is not None and end is not None and start > end:
+        raise UnprocessableError(
+            f"from ({start.isoformat()}) is after to ({end.isoformat()})",
+            code="INVALID_RANGE",
+            details={"from": start.isoformat(), "to": end.isoformat()},
+        )
+    page = await context.repos.equity.between(start, end, limit=limit)
+    return EquityCurve(
+        environment=context.environment,
+        points=[_point(s) for s in page.snapshots],
+        limit=limit,
+        truncated=page.truncated,
+    )

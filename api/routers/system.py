@@ -1,4 +1,5 @@
-"""`POST /api/system/trigger-cycle`: queue an on-demand cycle for the worker (audited).
+"""`POST /api/system/trigger-cycle`: queue an on-demand cycle for the worker (audited);
+`GET /api/system/worker-health`: the worker's own `/health`, as the API sees it.
 
 The queued cycle row, the audit entry and the `cycle.requested` command are ONE batch, so
 the worker never sees a command without its row, and no row exists without its command.
@@ -7,13 +8,14 @@ the worker never sees a command without its row, and no row exists without its c
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Context, CorrelationId, Mutator
+from api.deps import Context, CorrelationId, Mutator, Reader
 from api.errors import ERROR_RESPONSES, ConflictError, UnprocessableError
+from api.worker_probe import WorkerStatus
 from cream.config.versions import ConfigVersion
 from cream.events.types import CYCLE_REQUESTED
 from cream.market.universe import SYMBOL
@@ -147,4 +149,42 @@ async def trigger_cycle(
         symbols=symbols,
         use_draft=body.use_draft,
         config_version=version,
+    )
+
+
+class WorkerHealth(BaseModel):
+    """The worker's health as the API sees it.
+
+    `status` is the worker's own (`ok`, `degraded`, `unavailable`), or `unreachable` when it
+    did not answer at `url`, or `invalid` when what answered is not the worker. The API
+    answers 200 in every case: the API itself is fine, and the dashboard shows the state.
+    `report` is the worker's `/health` body as it sent it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: WorkerStatus
+    reachable: bool
+    url: str
+    http_status: int | None
+    latency_ms: float
+    error: str | None
+    checked_at: str
+    report: dict[str, Any] | None
+
+
+@router.get("/worker-health", operation_id="getWorkerHealth", response_model=WorkerHealth)
+async def worker_health(_: Reader, context: Context) -> WorkerHealth:
+    """Proxies the worker's `GET /health` (at `CREAM_WORKER_LISTEN`); 200 even when the
+    worker is down, with `status: unreachable` and the reason."""
+    result = await context.worker.check()
+    return WorkerHealth(
+        status=result.status,
+        reachable=result.http_status is not None,
+        url=result.url,
+        http_status=result.http_status,
+        latency_ms=result.latency_ms,
+        error=result.error,
+        checked_at=context.clock.now().isoformat().replace("+00:00", "Z"),
+        report=result.report,
     )

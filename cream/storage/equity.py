@@ -50,7 +50,7 @@ class EquitySnapshot:
 
 @dataclass(frozen=True, slots=True)
 class EquityPage:
-    """A time range of snapshots, oldest first, and whether older ones were left out."""
+    """A time range of snapshots, oldest first, and whether older ones in it were left out."""
 
     snapshots: builtins.list[EquitySnapshot]
     truncated: bool
@@ -135,7 +135,7 @@ class EquityRepository:
         *,
         limit: int = 1000,
     ) -> EquityPage:
-        """Snapshots with `start <= time <= end`: the newest `limit` of them, oldest first.
+        """Snapshots with `start <= time < end`: the newest `limit` of them, oldest first.
 
         Raises:
             InvalidRecordError: `limit` outside 1..10000, a naive bound, or `start > end`.
@@ -147,7 +147,7 @@ class EquityRepository:
         if low > high:
             raise InvalidRecordError(f"the range starts ({low}) after it ends ({high})")
         rows = await self._db.query(
-            f"{_SELECT} WHERE environment = ? AND time >= ? AND time <= ? "
+            f"{_SELECT} WHERE environment = ? AND time >= ? AND time < ? "
             "ORDER BY time DESC, id DESC LIMIT ?",
             (self._environment, low, high, limit + 1),
         )

@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
+from api.options import ApiOptions
 from cream.clock import ManualClock
 from cream.config.service import ConfigService
 from cream.engine.client import EngineClient
@@ -36,6 +38,7 @@ class ApiServer:
     clock: ManualClock
     http: httpx.AsyncClient
     notifier: InProcessNotifier
+    app: FastAPI
 
     @property
     def ws_url(self) -> str:
@@ -50,6 +53,8 @@ async def running_api(
     engine_address: str | None = None,
     dashboard_dist: Path | None = None,
     seed: bool = True,
+    worker_listen: str | None = None,
+    market_poll_seconds: float = 0.05,
 ) -> AsyncIterator[ApiServer]:
     """Starts uvicorn with `create_app` in this event loop; stops it on exit."""
     from api.main import create_app
@@ -59,6 +64,7 @@ async def running_api(
         cream_db_url=f"file:{folder / 'api.db'}",
         cream_api_token=TOKEN,
         cream_engine_addr=engine_address or f"127.0.0.1:{free_port()}",
+        cream_worker_listen=worker_listen or f"127.0.0.1:{free_port()}",
     )
     db = await Database.connect(settings.cream_db_url)
     if seed:
@@ -74,6 +80,7 @@ async def running_api(
         notifier=notifier,
         token_path=folder / "api-token",
         hub_poll_interval=0.05,
+        options=ApiOptions(market_poll_seconds=market_poll_seconds, worker_timeout_seconds=5),
         **extra,
     )
     port = free_port()
@@ -95,7 +102,7 @@ async def running_api(
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=20) as http:
         try:
-            yield ApiServer(base, db, clock, http, notifier)
+            yield ApiServer(base, db, clock, http, notifier, app)
         finally:
             server.should_exit = True
             await task
