@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Audit Log
-         * @description Entries newest first, optionally of one action (`cycle.trigger`, `auth.login`, ...).
+         * @description Entries newest first, optionally of one action (`cycle.trigger`, `config.promote`, ...).
          */
         get: operations["listAuditLog"];
         put?: never;
@@ -428,6 +428,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/portfolio/equity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Equity Curve
+         * @description The stored equity snapshots with `from` <= time < `to`: the newest `limit`, oldest
+         *     first. The worker takes one every few minutes in session and one after each cycle.
+         */
+        get: operations["getEquityCurve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/portfolio/positions": {
         parameters: {
             query?: never;
@@ -462,6 +483,27 @@ export interface paths {
          * @description Queues a cycle and the worker's `cycle.requested` command in one transaction.
          */
         post: operations["triggerCycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/system/worker-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Worker Health
+         * @description Proxies the worker's `GET /health` (at `CREAM_WORKER_LISTEN`); 200 even when the
+         *     worker is down, with `status: unreachable` and the reason.
+         */
+        get: operations["getWorkerHealth"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -824,6 +866,41 @@ export interface components {
             old: unknown;
         };
         /**
+         * EquityCurve
+         * @description Points oldest first; `truncated` says older points in the range were left out.
+         */
+        EquityCurve: {
+            /** Environment */
+            environment: string;
+            /** Limit */
+            limit: number;
+            /** Points */
+            points: components["schemas"]["EquityPoint"][];
+            /** Truncated */
+            truncated: boolean;
+        };
+        /**
+         * EquityPoint
+         * @description One point of the equity curve; money is decimal strings, `time` UTC ISO.
+         */
+        EquityPoint: {
+            /** Buying Power */
+            buying_power: string;
+            /** Cash */
+            cash: string;
+            /** Cycle Id */
+            cycle_id: string | null;
+            /** Equity */
+            equity: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "schedule" | "cycle";
+            /** Time */
+            time: string;
+        };
+        /**
          * ErrorBody
          * @description Every error response: a stable code, a message a person can act on, details, and
          *     the request's correlation id (also in the `x-correlation-id` response header).
@@ -1146,6 +1223,38 @@ export interface components {
             reason_code: string;
             /** Symbol */
             symbol: string;
+        };
+        /**
+         * WorkerHealth
+         * @description The worker's health as the API sees it.
+         *
+         *     `status` is the worker's own (`ok`, `degraded`, `unavailable`), or `unreachable` when it
+         *     did not answer at `url`, or `invalid` when what answered is not the worker. The API
+         *     answers 200 in every case: the API itself is fine, and the dashboard shows the state.
+         *     `report` is the worker's `/health` body as it sent it.
+         */
+        WorkerHealth: {
+            /** Checked At */
+            checked_at: string;
+            /** Error */
+            error: string | null;
+            /** Http Status */
+            http_status: number | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /** Reachable */
+            reachable: boolean;
+            /** Report */
+            report: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "degraded" | "unavailable" | "unreachable" | "invalid";
+            /** Url */
+            url: string;
         };
     };
     responses: never;
@@ -2446,6 +2555,66 @@ export interface operations {
             };
         };
     };
+    getEquityCurve: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquityCurve"];
+                };
+            };
+            /** @description No credentials, or the session is unknown or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Wrong token, or a cookie request without a matching X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request's values are invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The engine or the database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     listPositions: {
         parameters: {
             query?: never;
@@ -2522,6 +2691,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TriggerCycleResponse"];
+                };
+            };
+            /** @description No credentials, or the session is unknown or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Wrong token, or a cookie request without a matching X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request's values are invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The engine or the database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getWorkerHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerHealth"];
                 };
             };
             /** @description No credentials, or the session is unknown or expired */

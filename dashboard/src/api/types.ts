@@ -14,3 +14,6 @@ export type Health = Schemas["Health"];
 export type Order = Schemas["Order"];
 export type Position = Schemas["Position"];
 export type DecisionStatus = NonNullable<DecisionSummary["status"]>;
+export type EquityCurve = Schemas["EquityCurve"];
+export type EquityPoint = Schemas["EquityPoint"];
+export type WorkerHealth = Schemas["WorkerHealth"];

@@ -1,10 +1,11 @@
-// System health: the API's own checks (database, engine, event log) refreshed every 10 s.
+// System health: the API's own checks (database, engine) and the worker's, refreshed every 10 s.
 import { api, unwrap } from "../api/client";
 import { asApiError } from "../api/errors";
 import type { Health } from "../api/types";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { JsonView } from "../components/JsonView";
 import { Status } from "../components/Status";
+import { WorkerHealthCard } from "../components/WorkerHealthCard";
 import { useQuery } from "../lib/useQuery";
 
 /** A degraded service answers 503 with the same body: show it, it says what is down. */
@@ -64,11 +65,14 @@ export function HealthPage() {
               </tbody>
             </table>
           </div>
-          <div className="card">
-            <h2>Raw</h2>
-            <JsonView value={h} />
-          </div>
         </>
+      )}
+      <WorkerHealthCard />
+      {h !== undefined && (
+        <div className="card">
+          <h2>Raw</h2>
+          <JsonView value={h} />
+        </div>
       )}
     </>
   );

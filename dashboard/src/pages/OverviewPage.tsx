@@ -4,6 +4,7 @@ import { Link } from "react-router";
 
 import { api, unwrap } from "../api/client";
 import { AccountStats } from "../components/AccountStats";
+import { EquityCard } from "../components/EquityCard";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { MarketCard } from "../components/MarketCard";
 import { PositionsTable } from "../components/PositionsTable";
@@ -34,6 +35,9 @@ export function OverviewPage() {
       </div>
       <ErrorBanner error={portfolio.error} />
       {portfolio.data !== undefined && <AccountStats account={portfolio.data.account} />}
+      <div style={{ marginTop: 12 }}>
+        <EquityCard />
+      </div>
       <div className="grid grid-2" style={{ marginTop: 12 }}>
         <MarketCard symbols={symbols} />
         <div className="card" data-testid="latest-cycle">
