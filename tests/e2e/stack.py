@@ -98,6 +98,8 @@ class CreamStack:
             CREAM_ENGINE_ADDR=f"127.0.0.1:{self.engine_port}",
             CREAM_ENGINE_LISTEN=f"127.0.0.1:{self.engine_port}",
             CREAM_API_TOKEN=self.token,
+            # The api proxies the worker's /health for the dashboard's health page.
+            CREAM_WORKER_LISTEN=f"127.0.0.1:{self.worker_port}",
             CREAM_MARKET_FEED="synthetic",
             CREAM_LOG_LEVEL="INFO",
             PYTHONPATH=str(REPO_ROOT),

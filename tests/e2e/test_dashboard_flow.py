@@ -1,11 +1,13 @@
 """The operator's path through the dashboard in a real Chromium against the real stack:
-log in, trigger a cycle, watch its stages complete, open the resulting decision, edit the
-draft and see a validation error, fix it, promote, and see the new active version."""
+log in, trigger a cycle, watch its stages complete, open the resulting decision, see the
+equity curve the worker recorded after the cycle and the worker's health, edit the draft and
+see a validation error, fix it, promote, and see the new active version (audited)."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Final
@@ -126,6 +128,43 @@ def open_decision(
     shot(page, artifacts, "05-decision")
 
 
+def wait_for_equity_point(stack: CreamStack, cycle_id: str) -> dict[str, Any]:
+    """The equity point the worker stores right after the cycle (polled over the API)."""
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        points = api_get(stack, "/api/portfolio/equity")["points"]
+        after = [p for p in points if p["cycle_id"] == cycle_id]
+        if after:
+            return after[-1]
+        stack.check_alive()
+        time.sleep(0.5)
+    raise AssertionError(f"no equity point after cycle {cycle_id}:\n{stack.logs()}")
+
+
+def see_equity_and_worker(page: Page, stack: CreamStack, artifacts: Path, cycle_id: str) -> None:
+    point = wait_for_equity_point(stack, cycle_id)
+    assert point["source"] == "cycle"
+    page.get_by_test_id("nav-overview").click()
+    card = page.get_by_test_id("equity-card")
+    expect(card).to_be_visible(timeout=UI_TIMEOUT_MS)
+    # lightweight-charts draws into canvases inside the chart's container.
+    expect(card.get_by_test_id("equity-chart").locator("canvas").first).to_be_visible(
+        timeout=UI_TIMEOUT_MS
+    )
+    expect(card.get_by_test_id("equity-empty")).to_have_count(0)
+    shot(page, artifacts, "06-equity-curve")
+
+    page.get_by_test_id("nav-health").click()
+    worker = page.get_by_test_id("worker-health")
+    expect(worker.get_by_test_id("worker-jobs")).to_contain_text(
+        "equity_snapshot", timeout=UI_TIMEOUT_MS
+    )
+    expect(worker.get_by_test_id("worker-status")).to_have_attribute(
+        "data-status", re.compile(r"^(ok|degraded)$")
+    )
+    shot(page, artifacts, "07-worker-health")
+
+
 def edit_and_promote(page: Page, stack: CreamStack, artifacts: Path) -> None:
     before = api_get(stack, "/api/config/active")
     page.get_by_test_id("nav-config").click()
@@ -140,7 +179,7 @@ def edit_and_promote(page: Page, stack: CreamStack, artifacts: Path) -> None:
     expect(error).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_test_id("config-error")).to_contain_text("CONFIG_INVALID")
-    shot(page, artifacts, "06-validation-error")
+    shot(page, artifacts, "08-validation-error")
 
     field.fill(str(fixed))
     page.get_by_test_id("config-save").click()
@@ -151,7 +190,7 @@ def edit_and_promote(page: Page, stack: CreamStack, artifacts: Path) -> None:
     dialog = page.get_by_test_id("promote-dialog")
     expect(dialog).to_be_visible()
     expect(dialog.locator(f'[data-testid="diff-row"][data-key="{EDITED_FIELD}"]')).to_be_visible()
-    shot(page, artifacts, "07-promote-confirm")
+    shot(page, artifacts, "09-promote-confirm")
     page.get_by_test_id("dialog-confirm").click()
 
     new_version = before["version"] + 1
@@ -163,18 +202,23 @@ def edit_and_promote(page: Page, stack: CreamStack, artifacts: Path) -> None:
     assert after["version"] == new_version
     assert after["data"]["trading"]["max_consensus_iterations"] == fixed
     assert after["activated_by"] == "e2e-operator"
+    promotions = api_get(stack, "/api/audit?action=config.promote")
+    assert any(
+        e["actor"] == "e2e-operator" and e["target"] == f"config/v{new_version}" for e in promotions
+    )
     page.get_by_test_id("tab-history").click()
     expect(
         page.locator(f'[data-testid="history-row"][data-version="{new_version}"]')
     ).to_contain_text("active")
-    shot(page, artifacts, "08-promoted")
+    shot(page, artifacts, "10-promoted")
 
 
-def test_operator_triggers_a_cycle_reads_its_decision_and_promotes_a_config(
+def test_operator_triggers_a_cycle_reads_its_decision_sees_equity_and_promotes_a_config(
     page: Page, stack: CreamStack, artifacts: Path
 ) -> None:
     log_in(page, stack, artifacts)
     cycle_id, symbol = run_cycle(page, stack, artifacts)
     open_decision(page, stack, artifacts, cycle_id, symbol)
+    see_equity_and_worker(page, stack, artifacts, cycle_id)
     edit_and_promote(page, stack, artifacts)
     stack.check_alive()
