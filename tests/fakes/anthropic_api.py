@@ -7,10 +7,17 @@ What the fake answers is up to a programmable responder, so tests can return a v
 call, an invalid one, 429 with Retry-After, 5xx, slow answers or an authentication failure.
 The API key must arrive in the `x-api-key` header or as a bearer token (SDK 2.x sends the
 latter).
+
+Tool use follows the Messages API: an assistant turn of `tool_use` blocks (`stop_reason`
+"tool_use") is answered by a user turn of `tool_result` blocks with the same ids. The fake
+refuses, with the real service's messages, a `tool_use` left unanswered, a `tool_result` for
+an id the previous turn did not use, tool blocks in a request that defines no tools, and empty
+text blocks.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +48,19 @@ class AnthropicCall:
     tool_choice: dict[str, Any] | None
     body: dict[str, Any]
 
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages", []))
+
+    @property
+    def tool_results(self) -> list[dict[str, Any]]:
+        """The tool_result blocks of the last (user) message."""
+        messages = self.messages
+        content = messages[-1].get("content") if messages else None
+        if not isinstance(content, list):
+            return []
+        return [b for b in content if b.get("type") == "tool_result"]
+
 
 Responder = Callable[[AnthropicCall], Reply]
 
@@ -59,7 +79,7 @@ def tool_use(
     output_tokens: int = 60,
     stop_reason: str = "tool_use",
 ) -> Reply:
-    """A 200 whose content is one call of the forced tool (else the output tool) with `tool_input`."""
+    """A 200 calling the forced tool (else the submit_ output tool) with `tool_input`."""
     submit = [t["name"] for t in call.tools if t["name"].startswith("submit_")]
     name = (call.tool_choice or {}).get("name") or (submit or [call.tools[0]["name"]])[0]
     return message(
@@ -69,6 +89,72 @@ def tool_use(
         output_tokens=output_tokens,
         stop_reason=stop_reason,
     )
+
+
+_IDS = (f"toolu_01Fake{n:012d}" for n in itertools.count(1))
+
+
+def tool_calls(
+    call: AnthropicCall,
+    *calls: tuple[str, dict[str, Any]],
+    text: str | None = "Let me check the data.",
+    input_tokens: int = 150,
+    output_tokens: int = 40,
+) -> Reply:
+    """A 200 whose assistant turn uses the tools `calls` (name, input), each with a fresh id."""
+    content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    content += [
+        {"type": "tool_use", "id": next(_IDS), "name": name, "input": tool_input}
+        for name, tool_input in calls
+    ]
+    return message(
+        call,
+        content,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        stop_reason="tool_use",
+    )
+
+
+def _blocks(message_: dict[str, Any]) -> list[dict[str, Any]]:
+    content = message_.get("content")
+    return [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+
+
+def refusal(call: AnthropicCall) -> Reply | None:
+    """The 400 the real service gives a request it does not accept, or None."""
+    messages = call.messages
+    for index, turn in enumerate(messages):
+        blocks = _blocks(turn)
+        if any(b.get("type") == "text" and not b.get("text") for b in blocks):
+            return error(400, "messages: text content blocks must be non-empty")
+        if any(b.get("type") in ("tool_use", "tool_result") for b in blocks) and not call.tools:
+            return error(
+                400, "Requests which include `tool_use` or `tool_result` blocks must define tools."
+            )
+        used = [b["id"] for b in blocks if b.get("type") == "tool_use"]
+        previous = _blocks(messages[index - 1]) if index else []
+        asked = {b["id"] for b in previous if b.get("type") == "tool_use"}
+        for position, block in enumerate(blocks):
+            if block.get("type") == "tool_result" and block.get("tool_use_id") not in asked:
+                return error(
+                    400,
+                    f"messages.{index}.content.{position}: unexpected `tool_use_id` found in "
+                    f"`tool_result` blocks: {block.get('tool_use_id')}. Each `tool_result` block "
+                    "must have a corresponding `tool_use` block in the previous message.",
+                )
+        if used:
+            following = _blocks(messages[index + 1]) if index + 1 < len(messages) else []
+            answered = {b.get("tool_use_id") for b in following if b.get("type") == "tool_result"}
+            missing = [i for i in used if i not in answered]
+            if missing:
+                return error(
+                    400,
+                    f"messages.{index}: `tool_use` ids were found without `tool_result` blocks "
+                    f"immediately after: {', '.join(missing)}. Each `tool_use` block must have a "
+                    "corresponding `tool_result` block in the next message.",
+                )
+    return None
 
 
 def message(
@@ -153,7 +239,7 @@ class AnthropicFake:
             body=body,
         )
         self.calls.append(call)
-        return self.responder(call)
+        return refusal(call) or self.responder(call)
 
     def __enter__(self) -> AnthropicFake:
         self.server.start()
