@@ -106,6 +106,10 @@ class ParentOrders(Protocol):
         """An execution report changed ``order`` (maybe a child)."""
         ...
 
+    def kick(self) -> None:
+        """Look at every running schedule again now (e.g. new orders are accepted again)."""
+        ...
+
 
 def _stamp(clock: Clock) -> Timestamp:
     ts = Timestamp()
@@ -181,6 +185,8 @@ class ExecutionEngine:
         self._held.discard(reason)
         if not self._held:
             self.trading_state = common.TRADING_STATE_ACTIVE
+            if self._parents is not None:
+                self._parents.kick()  # children that waited on the gate go out now
 
     @property
     def submission_holds(self) -> frozenset[str]:
@@ -457,7 +463,37 @@ class ExecutionEngine:
         except BrokerUnavailableError as exc:
             # Ambiguous: the order may be live. It stays PENDING_NEW until a lookup resolves it.
             log.warning("order %s in flight after broker error: %s", order.client_order_id, exc)
+            return self.book.get(order.order_id)
+        for leg in self._broker.exit_legs(order):
+            try:
+                await self._adopt_leg(leg)
+            except EngineError as exc:  # the leg rests at the broker; reconciliation alerts
+                log.error(
+                    "exit leg %s of %s not adopted: %s",
+                    leg.client_order_id,
+                    order.client_order_id,
+                    exc,
+                )
         return self.book.get(order.order_id)
+
+    async def _adopt_leg(self, leg: ex.Order) -> None:
+        """Store a broker-held exit leg as a reduce-only order, then follow its events."""
+        try:
+            self.book.insert(leg)
+            await self._orders.insert(leg)
+        except (EngineError, DuplicateClientOrderIdError) as exc:
+            log.warning("exit leg %s not stored again: %s", leg.client_order_id, exc)
+            return
+        await self._apply(
+            ex.ExecutionReport(
+                order_id=leg.order_id,
+                exec_id=f"{leg.order_id}-pending-new",
+                exec_type=ex.EXEC_TYPE_PENDING_NEW,
+                timestamp=leg.created_at,
+                broker_order_id=leg.broker_order_id,
+            )
+        )
+        await self._broker.adopt(leg)
 
     async def cancel_order(self, order_id: str, client_order_id: str, reason: str) -> ex.Order:
         """Ask the broker to cancel; the outcome arrives as an execution report.

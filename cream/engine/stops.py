@@ -1,9 +1,16 @@
-"""The stop monitor: exits positions whose stop-loss or take-profit level the feed crossed."""
+"""The stop monitor: exits positions whose stop-loss or take-profit level the feed crossed.
+
+A position whose exits already rest at the broker (the stop leg of a bracket or OTO, or any
+working reduce-only stop order) is the broker's to exit: the monitor sends an exit only for
+the quantity no such order covers, so a crossing never sells the same shares twice.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
+from decimal import Decimal
 
 from cream.clock import Clock
 from cream.engine.core import StopExit, evaluate_stops
@@ -12,8 +19,26 @@ from cream.engine.market_state import market_state
 from cream.engine.service import ExecutionEngine
 from cream.market.feed import MarketFeed
 from cream.v1 import common_pb2 as common
+from cream.v1 import execution_pb2 as ex
 
 log = logging.getLogger(__name__)
+_WORKING = {ex.ORDER_STATUS_ACCEPTED, ex.ORDER_STATUS_PARTIALLY_FILLED}
+_STOPS = {common.ORDER_TYPE_STOP, common.ORDER_TYPE_STOP_LIMIT}
+
+
+def broker_protection(
+    open_orders: Iterable[ex.Order],
+) -> dict[tuple[str, common.OrderSide.ValueType], Decimal]:
+    """Quantity covered by working reduce-only stop orders, by (symbol, exit side).
+
+    A held leg (its entry not filled yet) is not working, so it covers nothing.
+    """
+    covered: dict[tuple[str, common.OrderSide.ValueType], Decimal] = {}
+    for order in open_orders:
+        if order.reduce_only and order.order_type in _STOPS and order.status in _WORKING:
+            key = (order.symbol, order.side)
+            covered[key] = covered.get(key, Decimal(0)) + Decimal(order.leaves_qty or "0")
+    return covered
 
 
 class StopMonitor:
@@ -41,7 +66,16 @@ class StopMonitor:
             return []
         market = await market_state(self._feed, equities, [], self._clock.now())
         triggers = evaluate_stops(portfolio, market)
+        covered = broker_protection(self._engine.book.open_orders())
         for trigger in triggers:
+            quantity = Decimal(trigger.quantity) - covered.get(
+                (trigger.symbol, trigger.exit_side), Decimal(0)
+            )
+            if quantity <= 0:
+                log.info(
+                    "%s %s crossed: its exit rests at the broker", trigger.symbol, trigger.kind
+                )
+                continue
             opened = next(
                 (
                     p.opened_at.ToNanoseconds()
@@ -53,7 +87,7 @@ class StopMonitor:
             order = await self._engine.submit_exit(
                 trigger.symbol,
                 trigger.exit_side,
-                trigger.quantity,
+                format(quantity, "f"),
                 reason=trigger.kind,
                 key=f"{trigger.symbol}-{trigger.kind}-{opened}",
             )

@@ -34,6 +34,15 @@ class BrokerPort(Protocol):
         """Send a NEW order; returns the broker's order id once acknowledged."""
         ...
 
+    def exit_legs(self, order: ex.Order) -> list[ex.Order]:
+        """Exit orders the broker attached to ``order`` when it was submitted (a bracket's
+        stop loss and take profit), as NEW engine orders; empty when it attached none."""
+        ...
+
+    async def adopt(self, order: ex.Order) -> None:
+        """Start reporting on an order the broker created (an exit leg the engine stored)."""
+        ...
+
     async def cancel(self, order: ex.Order) -> None:
         """Ask the broker to cancel; the outcome arrives as an execution report."""
         ...

@@ -209,6 +209,13 @@ class SimulatedBroker:
                 await self._work(broker_id)
         return broker_id
 
+    def exit_legs(self, order: ex.Order) -> list[ex.Order]:
+        """None: the simulator holds no exits; the engine's stop monitor protects positions."""
+        return []
+
+    async def adopt(self, order: ex.Order) -> None:
+        """Nothing to follow: the simulator creates no orders of its own."""
+
     async def cancel(self, order: ex.Order) -> None:
         """Cancel a working order; a no-op report-wise when it already finished."""
         async with self._lock:

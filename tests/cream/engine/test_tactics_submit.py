@@ -31,6 +31,7 @@ from tests.cream.engine.conftest import MARKET_OPEN, PRICES, EngineHarness
 from tests.cream.engine.feeds import ScriptedFeed
 from tests.cream.engine.plans import buy
 from tests.cream.engine.test_engine_orders import submit_request
+from tests.cream.engine.watch import Watch, kick
 
 T = TypeVar("T")
 TEN_MINUTES = timedelta(minutes=10)
@@ -67,37 +68,6 @@ async def engine(engine_settings) -> AsyncIterator[EngineHarness]:
     await stop(harness)
 
 
-class Watch:
-    """Wakes on every execution message the engine publishes; ``until`` re-probes each time."""
-
-    def __init__(self, harness: EngineHarness) -> None:
-        self._engine = harness.runtime.engine
-        self._event = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> Watch:
-        self._task = asyncio.create_task(self._listen())
-        await asyncio.sleep(0)  # subscribed before anything is triggered
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-
-    async def _listen(self) -> None:
-        async for _ in self._engine.executions([]):
-            self._event.set()
-
-    async def until(self, probe: Callable[[], Awaitable[T]], ready: Callable[[T], bool]) -> T:
-        async with asyncio.timeout(10):  # a hang guard, not a timing assertion
-            while True:
-                self._event.clear()
-                value = await probe()
-                if ready(value):
-                    return value
-                await self._event.wait()
-
-
 def request_for(
     engine: EngineHarness, tactic: c.ExecutionTactic.ValueType, qty: str, decision_id: str = "d1"
 ) -> ex.SubmitOrderRequest:
@@ -112,8 +82,7 @@ def state_of(engine: EngineHarness, cid: str) -> Callable[[], Awaitable[ex.GetOr
 
 def advance(engine: EngineHarness, delta: timedelta) -> None:
     engine.clock.advance(delta)
-    assert engine.runtime.schedules is not None
-    engine.runtime.schedules.kick()
+    kick(engine)
 
 
 async def children(engine: EngineHarness, parent_cid: str, count: int) -> list[ex.Order]:

@@ -6,7 +6,14 @@ over real sockets. It keeps an account, orders, positions and FILL activities; a
 matching model fills marketable orders at ``prices`` (optionally in ``partial_fill_steps``
 slices); and it can inject the faults a real broker produces: 429 with Retry-After, 5xx, a
 response that never comes after the order was accepted, out-of-order and duplicate events, a
-dropped stream, and Alpaca's own rejections (duplicate client_order_id, bracket levels).
+dropped stream, a stream that goes silent (no events, no pongs), and Alpaca's own rejections
+(duplicate client_order_id, bracket levels, any bracket at all with ``reject_brackets``).
+
+Bracket and OTO orders carry their exit legs as orders of their own (``legs`` of the parent,
+each with an Alpaca-assigned id and client_order_id). Legs are ``held`` until the entry is
+completely filled, then ``new``; ``set_price`` moves the market and fills a leg it reaches,
+canceling its sibling (one cancels the other). An entry canceled before it filled completely
+takes its held legs with it (this fake's model; the engine must not rely on either outcome).
 """
 
 from __future__ import annotations
@@ -73,12 +80,14 @@ class FakeAlpaca:
         self.reorder_events = False
         self.duplicate_events = False
         self.reject_streams = False
+        self.reject_brackets: str | None = None
         self.state = _State()
         self.faults: list[Fault] = []
         self.submit_delay = 0.0
         self.requests: list[tuple[str, str]] = []
         self.stream_connections = 0
         self._sockets: set[web.WebSocketResponse] = set()
+        self._stalled: set[web.WebSocketResponse] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -135,6 +144,32 @@ class FakeAlpaca:
     async def _drop(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
+
+    def stall_stream(self) -> None:
+        """Make every open stream connection go silent: no events, no pongs (half-open TCP)."""
+        self._call(self._stall())
+
+    async def _stall(self) -> None:
+        self._stalled |= self._sockets
+
+    def set_price(self, symbol: str, price: str) -> None:
+        """Move the market; working exit legs it reaches fill, canceling their siblings."""
+        self._call(self._set_price(symbol, Decimal(price)))
+
+    async def _set_price(self, symbol: str, price: Decimal) -> None:
+        self.prices[symbol] = price
+        events: list[dict[str, Any]] = []
+        for leg in list(self.state.orders.values()):
+            if leg["symbol"] != symbol or leg["status"] not in ("new", "accepted"):
+                continue
+            if leg["parent_id"] is None or not _reached(leg, price):
+                continue
+            fill_price = Decimal(leg["limit_price"]) if leg["type"] == "limit" else price
+            events += self._fill(leg, Decimal(leg["qty"]) - Decimal(leg["filled_qty"]), fill_price)
+            for sibling in self.state.orders[leg["parent_id"]]["legs"] or []:
+                if sibling is not leg and sibling["status"] in _OPEN:
+                    events.append(self._cancel(sibling))
+        await self._send(events)
 
     def fill(self, order_id: str, qty: str, price: str) -> None:
         """Fill part of an open order now (events go to connected streams)."""
@@ -278,29 +313,36 @@ class FakeAlpaca:
             for o in self.state.orders.values()
             if status == "all" or ((o["status"] in _OPEN) == (status == "open"))
         ]
-        return web.json_response(orders[: int(request.query.get("limit", "50"))])
+        return web.json_response(
+            [_wire(o) for o in orders[: int(request.query.get("limit", "50"))]]
+        )
 
     async def _get(self, request: web.Request) -> web.StreamResponse:
         order = self.state.orders.get(request.path.rsplit("/", 1)[1])
         if order is None:
             return _error(404, 40410000, "order not found")
-        return web.json_response(order)
+        return web.json_response(_wire(order))
 
     async def _by_cid(self, request: web.Request) -> web.StreamResponse:
         order_id = self.state.by_cid.get(request.query.get("client_order_id", ""))
         if order_id is None:
             return _error(404, 40410000, "order not found")
-        return web.json_response(self.state.orders[order_id])
+        return web.json_response(_wire(self.state.orders[order_id]))
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         cid = body.get("client_order_id") or str(uuid.uuid4())
         if cid in self.state.by_cid:
             return _error(422, 40010001, "client_order_id must be unique")
+        exits = body.get("order_class") in ("bracket", "oto", "oco")
+        if exits and self.reject_brackets:
+            return _error(422, 42210000, self.reject_brackets)
         problem = self._bracket_problem(body)
         if problem:
             return _error(422, 42210000, problem)
         order = self._new_order(body, cid)
+        if exits:
+            self._attach_legs(order, body)
         events = [self._event("new", order)]
         if self.auto_fill:
             price = self._marketable(order)
@@ -310,22 +352,63 @@ class FakeAlpaca:
         if self.submit_delay:
             delay, self.submit_delay = self.submit_delay, 0.0
             await asyncio.sleep(delay)
-        return web.json_response(order)
+        return web.json_response(_wire(order))
 
     def _bracket_problem(self, body: dict[str, Any]) -> str | None:
-        if body.get("order_class") != "bracket":
+        if body.get("order_class") not in ("bracket", "oto"):
             return None
         base = (
             Decimal(body["limit_price"])
             if body.get("type") == "limit"
             else self.prices.get(body.get("symbol", ""), Decimal(0))
         )
-        stop = Decimal(body["stop_loss"]["stop_price"])
-        if body.get("side") == "buy" and stop > base - Decimal("0.01"):
-            return "stop_loss.stop_price must be less than or equal to base_price - 0.01"
-        if body.get("side") == "sell" and stop < base + Decimal("0.01"):
-            return "stop_loss.stop_price must be greater than or equal to base_price + 0.01"
+        buy = body.get("side") == "buy"
+        cent = Decimal("0.01")
+        if body.get("stop_loss"):
+            stop = Decimal(body["stop_loss"]["stop_price"])
+            if buy and stop > base - cent:
+                return "stop_loss.stop_price must be less than or equal to base_price - 0.01"
+            if not buy and stop < base + cent:
+                return "stop_loss.stop_price must be greater than or equal to base_price + 0.01"
+        if body.get("take_profit"):
+            take = Decimal(body["take_profit"]["limit_price"])
+            if buy and take < base + cent:
+                return "take_profit.limit_price must be greater than or equal to base_price + 0.01"
+            if not buy and take > base - cent:
+                return "take_profit.limit_price must be less than or equal to base_price - 0.01"
         return None
+
+    def _attach_legs(self, order: dict[str, Any], body: dict[str, Any]) -> None:
+        """The exit legs of a bracket / OTO entry: held orders of the opposite side."""
+        exit_side = "sell" if order["side"] == "buy" else "buy"
+        specs: list[dict[str, Any]] = []
+        if body.get("take_profit"):
+            specs.append({"type": "limit", "limit_price": body["take_profit"]["limit_price"]})
+        if body.get("stop_loss"):
+            stop = body["stop_loss"]
+            kind = "stop_limit" if stop.get("limit_price") else "stop"
+            specs.append(
+                {
+                    "type": kind,
+                    "stop_price": stop["stop_price"],
+                    "limit_price": stop.get("limit_price"),
+                }
+            )
+        legs = []
+        for spec in specs:
+            leg_body = {
+                "symbol": order["symbol"],
+                "qty": order["qty"],
+                "side": exit_side,
+                "time_in_force": order["time_in_force"],
+                "order_class": order["order_class"],
+                **spec,
+            }
+            leg = self._new_order(leg_body, str(uuid.uuid4()))
+            leg["status"] = "held"
+            leg["parent_id"] = order["id"]
+            legs.append(leg)
+        order["legs"] = legs
 
     def _new_order(
         self, body: dict[str, Any], cid: str, replaces: str | None = None
@@ -359,13 +442,15 @@ class FakeAlpaca:
             "status": "new",
             "extended_hours": bool(body.get("extended_hours", False)),
             "legs": body.get("legs"),
+            # Not an Alpaca field: which entry an exit leg belongs to (dropped on the wire).
+            "parent_id": None,
         }
         self.state.orders[order["id"]] = order
         self.state.by_cid[cid] = order["id"]
         return order
 
     def _marketable(self, order: dict[str, Any]) -> Decimal | None:
-        if order["legs"]:
+        if order["order_class"] == "mleg":
             return Decimal(order["limit_price"]) if order["limit_price"] else Decimal("1.00")
         price = self.prices.get(order["symbol"])
         if price is None or order["type"] in ("stop", "stop_limit"):
@@ -429,11 +514,23 @@ class FakeAlpaca:
         )
         event = self._event("fill" if full else "partial_fill", order)
         event["data"].update(price=_d(price), qty=_d(qty), position_qty=_d(new_qty))
-        return [event]
+        events = [event]
+        if full and order["parent_id"] is None and order["order_class"] in ("bracket", "oto"):
+            for leg in order["legs"] or []:
+                if leg["status"] == "held":
+                    leg["status"] = "new"
+                    leg["updated_at"] = _now()
+                    events.append(self._event("new", leg))
+        return events
 
     def _cancel(self, order: dict[str, Any]) -> dict[str, Any]:
         order["status"] = "canceled"
         order["canceled_at"] = order["updated_at"] = _now()
+        if order["parent_id"] is None and order["order_class"] in ("bracket", "oto"):
+            for leg in order["legs"] or []:
+                if leg["status"] == "held":
+                    leg["status"] = "canceled"
+                    leg["canceled_at"] = leg["updated_at"] = order["updated_at"]
         return self._event("canceled", order)
 
     async def _delete(self, request: web.Request) -> web.StreamResponse:
@@ -467,7 +564,7 @@ class FakeAlpaca:
         old["replaced_by"] = new["id"]
         old["replaced_at"] = old["updated_at"] = _now()
         await self._send([self._event("replaced", old), self._event("new", new)])
-        return web.json_response(new)
+        return web.json_response(_wire(new))
 
     # -- stream --------------------------------------------------------------------------
 
@@ -478,23 +575,42 @@ class FakeAlpaca:
                 "event": event,
                 "execution_id": str(uuid.uuid4()),
                 "timestamp": order["updated_at"],
-                "order": json.loads(json.dumps(order)),
+                "order": _wire(order),
             },
         }
 
     async def _send(self, events: list[dict[str, Any]]) -> None:
+        # A canceled entry's held legs are canceled with it: say so on the stream too.
+        events = [e for event in events for e in (event, *self._leg_cancels(event))]
         if self.reorder_events:
             events = list(reversed(events))
         if self.duplicate_events:
             events = [e for event in events for e in (event, event)]
         for event in events:
             frame = json.dumps(event).encode()
-            for ws in list(self._sockets):
+            for ws in list(self._sockets - self._stalled):
                 if not ws.closed:
                     await ws.send_bytes(frame)
 
+    def _leg_cancels(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        data = event["data"]
+        if data["event"] != "canceled":
+            return []
+        order = self.state.orders.get(data["order"]["id"])
+        if order is None or order["parent_id"] is not None:
+            return []
+        return [
+            self._event("canceled", leg)
+            for leg in order["legs"] or []
+            if isinstance(leg, dict)
+            and "parent_id" in leg
+            and leg["status"] == "canceled"
+            and leg["canceled_at"] == order["canceled_at"]
+        ]
+
     async def _stream(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse()
+        # Pings are answered by hand, so a stalled connection can stop answering them.
+        ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
         if self.reject_streams:
             await ws.close()
@@ -518,9 +634,31 @@ class FakeAlpaca:
             async for message in ws:
                 if message.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                     break
+                if message.type == WSMsgType.PING and ws not in self._stalled:
+                    await ws.pong(message.data)
         finally:
             self._sockets.discard(ws)
+            self._stalled.discard(ws)
         return ws
+
+
+def _wire(order: dict[str, Any]) -> dict[str, Any]:
+    """An order as Alpaca sends it: legs nested as orders, no bookkeeping fields."""
+    wire = {k: v for k, v in order.items() if k != "parent_id"}
+    legs = order.get("legs")
+    if legs and isinstance(legs[0], dict) and "parent_id" in legs[0]:
+        wire["legs"] = [_wire(leg) for leg in legs]
+    return json.loads(json.dumps(wire))
+
+
+def _reached(leg: dict[str, Any], price: Decimal) -> bool:
+    """Whether the market at ``price`` reaches a working exit leg."""
+    sell = leg["side"] == "sell"
+    if leg["type"] == "limit":
+        limit = Decimal(leg["limit_price"])
+        return price >= limit if sell else price <= limit
+    stop = Decimal(leg["stop_price"])
+    return price <= stop if sell else price >= stop
 
 
 def _error(

@@ -1,6 +1,10 @@
 """The Alpaca broker: the engine's BrokerPort over Alpaca's REST API and trade_updates stream.
 
 Submissions are validated locally, throttled, rate limited and guarded by a circuit breaker.
+An opening equity entry carries its stop loss (and take profit) as a native bracket / OTO
+(``mapping.protected_intent``); the exit legs Alpaca creates for it are handed to the engine
+as orders of their own (``exit_legs``), and their events — which may arrive before the engine
+knows them — are kept until the engine adopts them.
 A submission is never re-sent blindly: after a timeout, 5xx or 429 the order is looked up by
 its ``client_order_id`` (which Alpaca keeps unique), and only an order Alpaca confirms it does
 not have is sent again — a concurrent duplicate then fails as "client_order_id must be unique"
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,7 +36,7 @@ from cream.engine.broker.alpaca.mapping import (
     AlpacaOrder,
     OrderIntent,
     dec_str,
-    intent_from_order,
+    protected_intent,
     request_body,
 )
 from cream.engine.broker.alpaca.reports import (
@@ -47,6 +52,7 @@ from cream.engine.broker.alpaca.rest import AlpacaRateLimitedError, AlpacaRest
 from cream.engine.broker.alpaca.sdk import GetCalendarRequest, GetOrdersRequest, QueryOrderStatus
 from cream.engine.broker.alpaca.stream import TradeUpdatesStream
 from cream.engine.broker.alpaca.validation import validate_intent
+from cream.engine.order_factory import derive_order_id
 from cream.market.occ import OccSymbolError, parse_occ
 from cream.resilience.throttle import SubmitThrottle
 from cream.v1 import common_pb2 as common
@@ -55,6 +61,19 @@ from cream.v1 import execution_pb2 as ex
 log = logging.getLogger(__name__)
 _DUPLICATE_CID = "client_order_id must be unique"
 _ACKED = frozenset({"new", "accepted", "partially_filled", "filled", "done_for_day"})
+# Events of orders the engine does not know (yet): kept for this many orders, so the exit
+# legs of a bracket, whose events can overtake the POST response, are not lost.
+_ORPHAN_ORDERS = 256
+_ORPHAN_EVENTS = 16
+_LEG_TYPES: dict[str, common.OrderType.ValueType] = {
+    "limit": common.ORDER_TYPE_LIMIT,
+    "stop": common.ORDER_TYPE_STOP,
+    "stop_limit": common.ORDER_TYPE_STOP_LIMIT,
+}
+_LEG_TIFS: dict[str, common.TimeInForce.ValueType] = {
+    "day": common.TIME_IN_FORCE_DAY,
+    "gtc": common.TIME_IN_FORCE_GTC,
+}
 
 
 @dataclass(frozen=True)
@@ -141,6 +160,8 @@ class AlpacaBroker:
         self._reports: asyncio.Queue[ex.ExecutionReport] = asyncio.Queue()
         self._by_cid: dict[str, _Tracked] = {}
         self._by_bid: dict[str, _Tracked] = {}
+        self._legs: dict[str, list[AlpacaOrder]] = {}
+        self._orphans: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self.on_connected: Callable[[], Awaitable[None]] | None = None
         self.on_disconnected: Callable[[], Awaitable[None]] | None = None
         self.stream = TradeUpdatesStream(
@@ -206,11 +227,59 @@ class AlpacaBroker:
     # -- BrokerPort --------------------------------------------------------------------
 
     async def submit(self, order: ex.Order) -> str:
-        """Send an engine order; returns Alpaca's order id (see the module docstring)."""
+        """Send an engine order; returns Alpaca's order id (see the module docstring).
+
+        An entry that goes out as a bracket / OTO is sent only that way: if Alpaca (or the
+        local check) refuses the bracket, the entry is refused with it, never sent naked.
+        """
         self.track(order)
-        placed = await self.submit_intent(intent_from_order(order))
+        placed = await self.submit_intent(protected_intent(order))
         self._accepted(placed)
+        if placed.legs:
+            self._legs[order.client_order_id] = list(placed.legs)
         return placed.id
+
+    def exit_legs(self, order: ex.Order) -> list[ex.Order]:
+        """The exit legs Alpaca attached to ``order`` (bracket / OTO), as NEW engine orders.
+
+        A leg keeps Alpaca's own client order id (Alpaca assigns it), so lookups by client
+        order id find it; it is reduce-only and carries the entry's cycle and decision.
+        """
+        return [self._leg_order(order, leg) for leg in self._legs.pop(order.client_order_id, [])]
+
+    def _leg_order(self, entry: ex.Order, leg: AlpacaOrder) -> ex.Order:
+        cid = leg.client_order_id
+        qty = dec_str(Decimal(leg.qty or entry.quantity))
+        side = common.ORDER_SIDE_SELL if leg.side == "sell" else common.ORDER_SIDE_BUY
+        return ex.Order(
+            order_id=derive_order_id(self.environment, cid),
+            client_order_id=cid,
+            broker_order_id=leg.id,
+            cycle_id=entry.cycle_id,
+            decision_id=entry.decision_id,
+            symbol=leg.symbol or entry.symbol,
+            instrument_type=common.INSTRUMENT_TYPE_EQUITY,
+            side=side,
+            order_type=_LEG_TYPES.get(leg.type or "", common.ORDER_TYPE_LIMIT),
+            time_in_force=_LEG_TIFS.get(leg.time_in_force or "", entry.time_in_force),
+            quantity=qty,
+            cum_qty="0",
+            leaves_qty=qty,
+            limit_price=leg.limit_price or "",
+            stop_price=leg.stop_price or "",
+            status=ex.ORDER_STATUS_NEW,
+            environment=self.environment,
+            config_version=entry.config_version,
+            created_at=stamp(leg.created_at or self._clock.now()),
+            updated_at=stamp(leg.updated_at or self._clock.now()),
+            reduce_only=True,
+        )
+
+    async def adopt(self, order: ex.Order) -> None:
+        """Follow an order Alpaca created (an exit leg) and replay the events it already had."""
+        self.track(order)
+        for data in self._orphans.pop(order.broker_order_id, []):
+            await self.handle_update(data)
 
     async def cancel(self, order: ex.Order) -> None:
         """Ask Alpaca to cancel; the outcome arrives as a stream event."""
@@ -442,6 +511,7 @@ class AlpacaBroker:
         if tracked is None:
             log.info("trade update for an order the engine does not track: %s", update.order.id)
             self._cache.clear()
+            self._keep_orphan(update.order.id, data)
             return
         self._by_bid.setdefault(update.order.id, tracked)
         if update.event == "replaced" and tracked.replacement is None and update.order.replaced_by:
@@ -461,6 +531,14 @@ class AlpacaBroker:
             return
         if report is not None:
             self._emit(report)
+
+    def _keep_orphan(self, broker_order_id: str, data: dict[str, Any]) -> None:
+        events = self._orphans.setdefault(broker_order_id, [])
+        self._orphans.move_to_end(broker_order_id)
+        if len(events) < _ORPHAN_EVENTS:
+            events.append(data)
+        while len(self._orphans) > _ORPHAN_ORDERS:
+            self._orphans.popitem(last=False)
 
     @staticmethod
     def _fresh(tracked: _Tracked, update: TradeUpdate) -> bool:

@@ -8,7 +8,7 @@ Alpaca's JSON orders are parsed into :class:`AlpacaOrder`, whose decimals stay s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -175,6 +175,38 @@ def intent_from_order(order: ex.Order) -> OrderIntent:
             leg_side = "sell" if leg_side == "buy" else "buy"
         legs.append(Leg(symbol=leg.symbol, ratio_qty=int(leg.ratio), side=leg_side))
     return OrderIntent(asset="option", order_class="mleg", legs=tuple(legs), **common_fields)
+
+
+def protected_intent(order: ex.Order) -> OrderIntent:
+    """The Alpaca order for an engine order, with its exits attached when Alpaca can hold them.
+
+    An opening single-leg equity entry (market or limit, day or gtc, whole shares) with a stop
+    loss goes out as a ``bracket`` (stop loss and take profit) or, with no take profit, an
+    ``oto`` (stop loss only): its protection then rests at the broker from the moment the
+    entry fills, and the entry never exists without it. Anything else is sent as it is; the
+    engine's stop monitor protects what it opens.
+    """
+    intent = intent_from_order(order)
+    cid = order.client_order_id
+    stop = parse_decimal(order.stop_loss, "stop_loss", client_order_id=cid)
+    if (
+        order.reduce_only
+        or stop is None
+        or intent.order_class != "simple"
+        or intent.asset != "equity"
+        or intent.type not in ("market", "limit")
+        or intent.time_in_force not in ("day", "gtc")
+        or intent.qty != intent.qty.to_integral_value()
+        or intent.extended_hours
+    ):
+        return intent
+    take = parse_decimal(order.take_profit, "take_profit", client_order_id=cid)
+    return replace(
+        intent,
+        order_class="bracket" if take is not None else "oto",
+        take_profit=take,
+        stop_loss=StopLoss(stop),
+    )
 
 
 def request_body(intent: OrderIntent) -> dict[str, Any]:

@@ -187,7 +187,8 @@ class Reconciler:
             ]
         differences: list[Difference] = []
         current = order
-        if order.status in _SENT and remote.status != "pending_new" and remote.status != "rejected":
+        # A held exit leg waits for its entry to fill: it is at Alpaca but not working yet.
+        if order.status in _SENT and remote.status not in ("pending_new", "rejected", "held"):
             current = await self._apply(
                 ex.ExecutionReport(
                     order_id=order.order_id,

@@ -15,6 +15,12 @@ from cream.engine.broker.alpaca.rest import AlpacaRest
 from cream.resilience.circuit_breaker import CircuitBreaker
 from cream.resilience.token_bucket import TokenBucket
 from cream.v1 import common_pb2 as common
+from tests.cream.engine.broker.alpaca_stack import (
+    AlpacaEngine,
+    alpaca_settings,
+    close_alpaca,
+    launch_alpaca,
+)
 from tests.fakes.alpaca import FakeAlpaca
 from tests.fakes.alpaca.server import KEY, SECRET
 
@@ -59,3 +65,11 @@ async def broker(fake: FakeAlpaca) -> AsyncIterator[AlpacaBroker]:
     await asyncio.wait_for(broker.stream.connected.wait(), 5)
     yield broker
     await broker.close()
+
+
+@pytest.fixture
+async def stack(fake: FakeAlpaca, tmp_path) -> AsyncIterator[AlpacaEngine]:
+    """A real engine trading through the fake, reconciled and ready."""
+    engine = await launch_alpaca(alpaca_settings(fake, tmp_path))
+    yield engine
+    await close_alpaca(engine)

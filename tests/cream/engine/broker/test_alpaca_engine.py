@@ -7,94 +7,19 @@ engine's order matches the broker's after reconciliation.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
-from cream.clock import ManualClock
-from cream.engine.broker.alpaca.runtime import AlpacaOptions
-from cream.engine.client import EngineCallError, EngineClient
-from cream.engine.server import EngineRuntime, start_engine
-from cream.settings import Environment, Settings
+from cream.engine.client import EngineCallError
 from cream.storage.database import Database
 from cream.v1 import execution_pb2 as ex
-from tests.cream.engine.broker.conftest import PRICES
-from tests.cream.engine.conftest import MARKET_OPEN
-from tests.cream.engine.feeds import ScriptedFeed
+from tests.cream.engine.broker.alpaca_stack import (
+    alpaca_settings,
+    assert_matches_broker,
+    launch_alpaca,
+)
 from tests.cream.engine.plans import buy
 from tests.cream.engine.test_engine_orders import submit_request, wait_status
-from tests.fakes.alpaca import FakeAlpaca
-from tests.fakes.alpaca.server import KEY, SECRET
-
-STATUS = {
-    "filled": ex.ORDER_STATUS_FILLED,
-    "partially_filled": ex.ORDER_STATUS_PARTIALLY_FILLED,
-    "new": ex.ORDER_STATUS_ACCEPTED,
-    "canceled": ex.ORDER_STATUS_CANCELED,
-}
-OPTIONS = AlpacaOptions(
-    timeout_seconds=0.5,
-    reconcile_interval_seconds=3600,
-    stream_backoff_initial=0.02,
-    stream_backoff_max=0.1,
-    cache_seconds=1.0,
-)
-
-
-@dataclass
-class AlpacaEngine:
-    runtime: EngineRuntime
-    client: EngineClient
-    clock: ManualClock
-    settings: Settings
-
-
-def alpaca_settings(fake: FakeAlpaca, tmp_path) -> Settings:
-    return Settings(
-        cream_env=Environment.PAPER,
-        cream_db_url=f"file:{tmp_path / 'engine.db'}",
-        alpaca_key=KEY,
-        alpaca_secret=SECRET,
-        alpaca_base_url=fake.base_url,
-        alpaca_stream_url=fake.stream_url,
-        redis_url=None,
-    )
-
-
-async def launch_alpaca(settings: Settings, options: AlpacaOptions = OPTIONS) -> AlpacaEngine:
-    clock = ManualClock(MARKET_OPEN)
-    runtime = await start_engine(
-        settings,
-        listen="127.0.0.1:0",
-        clock=clock,
-        feed=ScriptedFeed(clock, PRICES),
-        stop_interval_seconds=3600,
-        alpaca=options,
-    )
-    assert runtime.alpaca is not None
-    await asyncio.wait_for(runtime.alpaca.reconciled.wait(), 5)
-    return AlpacaEngine(
-        runtime, EngineClient(f"127.0.0.1:{runtime.port}", timeout=10), clock, settings
-    )
-
-
-@pytest.fixture
-async def stack(fake, tmp_path):
-    engine = await launch_alpaca(alpaca_settings(fake, tmp_path))
-    yield engine
-    await engine.client.close()
-    await engine.runtime.stop(grace=0)
-
-
-async def assert_matches_broker(engine, fake: FakeAlpaca, cid: str) -> ex.GetOrderStateResponse:
-    (remote,) = fake.orders_by_cid(cid)
-    order_id = (await engine.client.get_order_state(client_order_id=cid)).order.order_id
-    state = await wait_status(engine, order_id, STATUS[remote["status"]])
-    assert Decimal(state.order.cum_qty) == Decimal(remote["filled_qty"])
-    assert state.order.broker_order_id == remote["id"]
-    assert sum(Decimal(f.quantity) for f in state.fills) == Decimal(remote["filled_qty"])
-    return state
 
 
 async def test_paper_order_goes_to_alpaca_and_its_fill_is_persisted(stack, fake, tmp_path):
