@@ -14,6 +14,7 @@ non-default ones.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from typing import Any, Final, TypeVar
@@ -46,9 +47,11 @@ from agents.providers.retry import (
 from agents.providers.toolloop import (
     CallOutcome,
     Deadline,
+    Pace,
     PendingCall,
     final_answer_instruction,
     offered_tools,
+    pace_round,
     result_json,
     run_calls,
 )
@@ -110,6 +113,17 @@ def _results_turn(
     return {"role": "user", "content": content}
 
 
+def _not_submitted(message: Message, name: str, raw: str | None, source: str) -> ProviderError:
+    """The error of a final turn without a complete call of the output tool."""
+    why = (
+        f"stop reason {message.stop_reason}: the answer is incomplete"
+        if raw is not None
+        else f"the model did not call the tool {name} (stop reason {message.stop_reason})"
+    )
+    text = "".join(getattr(block, "text", "") for block in message.content)
+    return MalformedOutputError(f"{source}: {why}", raw=raw or text, errors=(why,))
+
+
 def _tool_input(message: Message, name: str) -> str | None:
     """The forced tool call's input as JSON text, or None when the model did not call it."""
     for block in message.content:
@@ -126,6 +140,8 @@ class AnthropicProvider:
         base_url: Another endpoint than Anthropic's (a proxy, or a local fake in tests).
         retry: Attempts and backoff for 429, 529 and 5xx answers.
         sleep: How to wait between attempts (tests record the waits instead of sleeping).
+        pace: Waits for a rate token before each tool-loop round after the first (the
+            provider's limiter; the first request's token is `LimitedProvider`'s).
         max_output_tokens: Upper bound of one answer (`max_tokens`).
     """
 
@@ -137,6 +153,7 @@ class AnthropicProvider:
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+        pace: Pace | None = None,
     ) -> None:
         if not api_key:
             raise ProviderAuthError("the Anthropic API key is empty; set ANTHROPIC_API_KEY")
@@ -144,6 +161,7 @@ class AnthropicProvider:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._max_output_tokens = max_output_tokens
+        self._pace = pace
 
     @property
     def name(self) -> str:
@@ -167,13 +185,16 @@ class AnthropicProvider:
         messages: list[dict[str, Any]] = [{"role": "user", "content": user_message(request)}]
         spent = Usage()
         records: list[ToolCall] = []
-        rounds = 0
+        rounds = requests = 0
         tools_open = bool(request.tools)
         try:
             while True:
                 offer = tools_open and rounds < request.max_tool_rounds
                 choice = {"type": "auto"} if offer else {"type": "tool", "name": name}
+                if requests:  # the first request's rate token is the limiter's
+                    await pace_round(self._pace, deadline, source)
                 message, usage = await self._round(request, messages, tools, choice, deadline)
+                requests += 1
                 spent += usage
                 raw = _tool_input(message, name)
                 uses = [
@@ -194,28 +215,20 @@ class AnthropicProvider:
                         continue
                     # The model answered in prose: ask for the answer through the output tool.
                     tools_open = False
-                    messages.append(_assistant_turn(message))
+                    if (turn := _assistant_turn(message))["content"]:
+                        messages.append(turn)
                     messages.append(
                         {"role": "user", "content": final_answer_instruction(request, rounds)}
                     )
                     continue
                 if raw is None or message.stop_reason == "max_tokens":
-                    why = (
-                        f"stop reason {message.stop_reason}: the answer is incomplete"
-                        if raw is not None
-                        else f"the model did not call the tool {name} "
-                        f"(stop reason {message.stop_reason})"
-                    )
-                    text = "".join(getattr(block, "text", "") for block in message.content)
-                    raise MalformedOutputError(f"{source}: {why}", raw=raw or text, errors=(why,))
+                    raise _not_submitted(message, name, raw, source)
                 output = parse_output(request.schema, raw, source=source, usage=Usage())
                 return Generation(
                     output=output,
-                    usage=Usage(
-                        spent.input_tokens,
-                        spent.output_tokens,
-                        spent.cost_usd,
-                        round((time.monotonic() - started) * 1000),
+                    # Tokens and dollars of every round; the wall time of the whole loop.
+                    usage=dataclasses.replace(
+                        spent, latency_ms=round((time.monotonic() - started) * 1000)
                     ),
                     provider=self.name,
                     model=request.model,

@@ -16,6 +16,7 @@ the SDK off its aiohttp path, as the embedder in `cream.memory` does.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import time
 from typing import Any, Final, TypeVar
@@ -55,7 +56,14 @@ from agents.providers.retry import (
     transient_for_status,
     with_retries,
 )
-from agents.providers.toolloop import Deadline, exceeded, final_answer_instruction, run_calls
+from agents.providers.toolloop import (
+    Deadline,
+    Pace,
+    exceeded,
+    final_answer_instruction,
+    pace_round,
+    run_calls,
+)
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -108,6 +116,25 @@ def _answer_text(response: types.GenerateContentResponse) -> tuple[str, str | No
     return text, reason
 
 
+def _checked_text(response: types.GenerateContentResponse, source: str) -> str:
+    """The answer's text, or a `MalformedOutputError` when the model stopped early."""
+    raw, finish_reason = _answer_text(response)
+    if finish_reason not in (None, "STOP"):
+        raise MalformedOutputError(
+            f"{source} stopped with finish reason {finish_reason}: the answer is incomplete "
+            "or was withheld",
+            raw=raw,
+            errors=(f"finish reason {finish_reason}: answer incomplete or withheld",),
+        )
+    return raw
+
+
+def _why_empty(response: types.GenerateContentResponse) -> str:
+    feedback = response.prompt_feedback
+    blocked = feedback.block_reason if feedback else None
+    return f"the prompt was blocked ({blocked.value})" if blocked else "no answer text"
+
+
 class GeminiProvider:
     """Structured generation with Gemini models through google-genai.
 
@@ -117,6 +144,8 @@ class GeminiProvider:
         retry: Attempts and backoff for 429 and 5xx answers.
         sleep: How to wait between attempts (tests record the waits instead of sleeping).
         http_client: The async HTTP client the SDK uses (one is created and owned when None).
+        pace: Waits for a rate token before each tool-loop round after the first (the
+            provider's limiter; the first request's token is `LimitedProvider`'s).
         max_output_tokens: Upper bound of one answer.
     """
 
@@ -129,6 +158,7 @@ class GeminiProvider:
         sleep: Sleep = asyncio.sleep,
         http_client: httpx.AsyncClient | None = None,
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+        pace: Pace | None = None,
     ) -> None:
         if not api_key:
             raise ProviderAuthError("the Gemini API key is empty; set GOOGLE_API_KEY")
@@ -145,6 +175,7 @@ class GeminiProvider:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._max_output_tokens = max_output_tokens
+        self._pace = pace
 
     @property
     def name(self) -> str:
@@ -165,7 +196,7 @@ class GeminiProvider:
         contents = [types.Content(role="user", parts=[types.Part(text=user_message(request))])]
         spent = Usage()
         records: list[ToolCall] = []
-        rounds = 0
+        rounds = requests = 0
         tools_open = bool(request.tools)
         try:
             while True:
@@ -176,16 +207,12 @@ class GeminiProvider:
                     if offer or not request.tools
                     else final_turns(contents, final_answer_instruction(request, rounds))
                 )
+                if requests:  # the first request's rate token is the limiter's
+                    await pace_round(self._pace, deadline, source)
                 response, usage = await self._round(request, sent, offer, structured, deadline)
+                requests += 1
                 spent += usage
-                raw, finish_reason = _answer_text(response)
-                if finish_reason not in (None, "STOP"):
-                    raise MalformedOutputError(
-                        f"{source} stopped with finish reason {finish_reason}: the answer is "
-                        "incomplete or was withheld",
-                        raw=raw,
-                        errors=(f"finish reason {finish_reason}: answer incomplete or withheld",),
-                    )
+                raw = _checked_text(response, source)
                 calls = function_calls(response)
                 if calls:
                     if not offer:
@@ -205,20 +232,14 @@ class GeminiProvider:
                         contents.append(types.Content(role="model", parts=[types.Part(text=raw)]))
                     continue
                 if not raw:
-                    feedback = response.prompt_feedback
-                    blocked = feedback.block_reason if feedback else None
-                    why = (
-                        f"the prompt was blocked ({blocked.value})" if blocked else "no answer text"
-                    )
+                    why = _why_empty(response)
                     raise MalformedOutputError(f"{source} returned {why}", raw="", errors=(why,))
                 output = parse_output(request.schema, raw, source=source, usage=Usage())
                 return Generation(
                     output=output,
-                    usage=Usage(
-                        spent.input_tokens,
-                        spent.output_tokens,
-                        spent.cost_usd,
-                        round((time.monotonic() - started) * 1000),
+                    # Tokens and dollars of every round; the wall time of the whole loop.
+                    usage=dataclasses.replace(
+                        spent, latency_ms=round((time.monotonic() - started) * 1000)
                     ),
                     provider=self.name,
                     model=request.model,

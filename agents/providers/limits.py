@@ -5,7 +5,9 @@ semaphore) and takes one token from a rate bucket for each call. The bucket is i
 default; with a Redis URL it is shared by every process through a Lua token bucket keyed per
 provider (`cream.resilience.token_bucket`), so several workers together stay under the
 provider's quota. If Redis cannot be reached the call is refused rather than made unlimited.
-`LimitedProvider` wraps any provider so each `generate` runs inside its limiter.
+`LimitedProvider` wraps any provider so each `generate` runs inside its limiter; a provider
+that makes several requests per `generate` (a tool loop) takes one more token per extra
+request through `ProviderLimiter.token`.
 """
 
 from __future__ import annotations
@@ -93,6 +95,20 @@ class ProviderLimiter:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         return self
+
+    async def token(self) -> None:
+        """One more rate token for a call that already holds a slot (a tool loop's next round).
+
+        Raises:
+            ProviderUnavailableError: The shared bucket cannot be checked.
+        """
+        try:
+            await self._bucket.acquire()
+        except RateLimiterUnavailableError as exc:
+            raise ProviderUnavailableError(
+                f"the shared rate limit of {self.key!r} cannot be checked, so the call is not "
+                f"made: {exc}"
+            ) from exc
 
     async def __aexit__(
         self,

@@ -1,7 +1,8 @@
 """Building a provider by name from the settings: gemini, anthropic, replay, and any registered.
 
 The LLM providers are wrapped in their per-provider limiter (concurrency and requests per
-minute; shared through Redis when a Redis URL is given). A missing API key is refused with a
+minute; shared through Redis when a Redis URL is given), which also paces the extra requests
+of their tool loops. A missing API key is refused with a
 `ProviderAuthError` saying which variable to set. Other providers (the offline `rules`
 engine lives in `agents/rules/`) join through `register_provider(name, factory)`.
 """
@@ -49,12 +50,11 @@ ProviderFactory = Callable[[Settings, str | None], Provider]
 """Builds a provider from the settings and an optional Redis URL (for shared limits)."""
 
 
-def _limited(name: str, provider: Provider, redis_url: str | None) -> Provider:
+def _limiter(name: str, redis_url: str | None) -> ProviderLimiter:
     limits = DEFAULT_LIMITS[name]
-    limiter = ProviderLimiter(
+    return ProviderLimiter(
         limits.max_concurrent, limits.requests_per_minute, redis_url=redis_url, key=name
     )
-    return LimitedProvider(provider, limiter)
 
 
 def _gemini(settings: Settings, redis_url: str | None) -> Provider:
@@ -63,8 +63,11 @@ def _gemini(settings: Settings, redis_url: str | None) -> Provider:
             "the gemini provider needs a Gemini API key: set GOOGLE_API_KEY (or choose the "
             "rules provider, which runs offline)"
         )
-    provider = GeminiProvider(settings.google_api_key, base_url=settings.gemini_base_url)
-    return _limited("gemini", provider, redis_url)
+    limiter = _limiter("gemini", redis_url)
+    provider = GeminiProvider(
+        settings.google_api_key, base_url=settings.gemini_base_url, pace=limiter.token
+    )
+    return LimitedProvider(provider, limiter)
 
 
 def _anthropic(settings: Settings, redis_url: str | None) -> Provider:
@@ -73,8 +76,11 @@ def _anthropic(settings: Settings, redis_url: str | None) -> Provider:
             "the anthropic provider needs an Anthropic API key: set ANTHROPIC_API_KEY (or "
             "choose the rules provider, which runs offline)"
         )
-    provider = AnthropicProvider(settings.anthropic_api_key, base_url=settings.anthropic_base_url)
-    return _limited("anthropic", provider, redis_url)
+    limiter = _limiter("anthropic", redis_url)
+    provider = AnthropicProvider(
+        settings.anthropic_api_key, base_url=settings.anthropic_base_url, pace=limiter.token
+    )
+    return LimitedProvider(provider, limiter)
 
 
 def _replay(_settings: Settings, _redis_url: str | None) -> Provider:

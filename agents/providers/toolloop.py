@@ -13,6 +13,8 @@ Gemini and Anthropic differ in wire format but not in policy, which lives here:
   refine it. A model that still calls a tool then gives a `MalformedOutputError` with the code
   `TOOL_LOOP_EXCEEDED` in its errors, which the structured retry feeds back.
 - The whole loop shares one deadline, `request.timeout_s`, tool runs included.
+- Every round after the first takes another token from the provider's rate limit (`Pace`),
+  so a tool loop counts as the requests it makes against a requests-per-minute quota.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -31,6 +33,8 @@ from agents.tools import TOOLS, Tool, ToolError, call_tool
 log = logging.getLogger(__name__)
 
 TOOL_LOOP_EXCEEDED: Final = "TOOL_LOOP_EXCEEDED"
+# Waits for one more request's rate token (`ProviderLimiter.token`).
+Pace = Callable[[], Awaitable[None]]
 # Enough of a tool error's message for the audit record without storing whole payloads.
 _ERROR_PREVIEW: Final = 500
 
@@ -81,6 +85,23 @@ class Deadline:
         if left <= 0:
             raise ProviderTimeoutError(f"{what} gave no answer within {self.seconds:g} s")
         return left
+
+
+async def pace_round(pace: Pace | None, deadline: Deadline, what: str) -> None:
+    """Waits for the rate token of a loop's next request, within the generation's deadline.
+
+    Raises:
+        ProviderTimeoutError: No token came before the deadline.
+    """
+    if pace is None:
+        return
+    try:
+        async with asyncio.timeout(deadline.remaining(what)):
+            await pace()
+    except TimeoutError as exc:
+        raise ProviderTimeoutError(
+            f"{what}: no rate-limit token for the next round within {deadline.seconds:g} s"
+        ) from exc
 
 
 async def _run_one(request: GenerationRequest[Any], call: PendingCall, round_: int) -> CallOutcome:

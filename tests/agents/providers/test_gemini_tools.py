@@ -16,6 +16,7 @@ import pytest
 
 from agents.providers.base import MalformedOutputError, ProviderError
 from agents.providers.gemini import GeminiProvider
+from agents.providers.limits import LimitedProvider, ProviderLimiter
 from agents.providers.pricing import call_cost
 from agents.providers.retry import RetryPolicy
 from agents.providers.structured import generate_structured
@@ -300,3 +301,30 @@ async def test_the_recorded_function_call_goes_back_with_its_signature(
     assert generation.output == TECHNICAL
     # Thinking tokens of the recorded round are billed as output.
     assert generation.usage.output_tokens >= 8 + 501
+
+
+class CountingBucket:
+    """A rate bucket that never waits and counts the tokens taken."""
+
+    def __init__(self) -> None:
+        self.taken = 0
+
+    async def try_acquire(self, cost: int = 1) -> float:
+        self.taken += cost
+        return 0.0
+
+    async def acquire(self, cost: int = 1) -> None:
+        self.taken += cost
+
+
+async def test_each_request_of_a_tool_loop_takes_a_rate_token(fake: GeminiGenerateFake) -> None:
+    bucket = CountingBucket()
+    limiter = ProviderLimiter(2, requests_per_minute=60, bucket=bucket)
+    gemini = GeminiProvider(API_KEY, base_url=fake.url, pace=limiter.token)
+    limited = LimitedProvider(gemini, limiter)
+    fake.script([function_call(RSI), function_call(RSI), success(ANSWER)])
+    try:
+        await limited.generate(tool_request())
+    finally:
+        await limited.aclose()
+    assert len(fake.calls) == bucket.taken == 3
