@@ -75,6 +75,9 @@ class TradeUpdatesStream:
         self._ws: ClientConnection | None = None
         self.connected = asyncio.Event()
         self.connections = 0
+        # Set (and counted) each time the watchdog drops a connection that stopped answering.
+        self.stale = asyncio.Event()
+        self.stale_drops = 0
 
     def backoff(self, failures: int) -> float:
         """Full-jitter exponential backoff: uniform in [0, min(max, initial * 2**(n-1))]."""
@@ -160,5 +163,7 @@ class TradeUpdatesStream:
                 await asyncio.wait_for(pong, self._pong_timeout)
             except TimeoutError:
                 log.warning("trade_updates stream stale: no pong in %.1f s", self._pong_timeout)
+                self.stale_drops += 1
+                self.stale.set()
                 await ws.close()
                 return

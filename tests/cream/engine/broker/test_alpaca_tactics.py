@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from cream.clock import ManualClock
+from cream.engine.client import EngineCallError
 from cream.engine.core import ChildPricing
 from cream.engine.tactic_plan import TacticDefaults
 from cream.engine.tactics import child_client_order_id
@@ -40,6 +41,16 @@ def twap(engine: AlpacaEngine, qty: str = "30") -> ex.SubmitOrderRequest:
 
 def parent_state(engine: AlpacaEngine, cid: str):
     return lambda: engine.client.get_order_state(client_order_id=cid)
+
+
+async def maybe_state(engine: AlpacaEngine, cid: str) -> ex.GetOrderStateResponse | None:
+    """The order's state, or None while it does not exist yet."""
+    try:
+        return await engine.client.get_order_state(client_order_id=cid)
+    except EngineCallError as exc:
+        if exc.code != "ORDER_NOT_FOUND":
+            raise
+        return None
 
 
 def advance(engine: AlpacaEngine, delta: timedelta) -> None:
@@ -123,8 +134,8 @@ async def test_canceling_the_parent_cancels_its_resting_child_at_alpaca(fake: Fa
         async with Watch(engine) as watch:
             await engine.client.submit_order(request)
             await watch.until(
-                lambda: engine.client.get_order_state(client_order_id=first_child),
-                lambda s: s.order.status == ex.ORDER_STATUS_ACCEPTED,
+                lambda: maybe_state(engine, first_child),
+                lambda s: s is not None and s.order.status == ex.ORDER_STATUS_ACCEPTED,
             )
             await engine.client.cancel_order(client_order_id=cid, reason="trader")
             done = await watch.until(
