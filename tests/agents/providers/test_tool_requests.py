@@ -6,8 +6,10 @@ Replay keeps the tool calls of a recorded answer for the audit and runs no tool;
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from agents.providers.gemini import GeminiProvider
 from agents.providers.replay import ReplayProvider
 from agents.providers.retry import RetryPolicy
 from agents.providers.scripted import ScriptedProvider
+from agents.providers.toolloop import Deadline, PendingCall, run_calls
 from agents.roles import ROLES, build_request, with_tools
 from agents.rules import RulesProvider
 from agents.schemas import TechnicalAnalysis
@@ -120,3 +123,25 @@ async def test_rules_and_scripted_providers_answer_alike_with_or_without_tools()
     scripted = ScriptedProvider(lambda _request: TECHNICAL)
     generation = await scripted.generate(offered)
     assert generation.output == TECHNICAL and generation.tool_calls == ()
+
+
+class CrashingChains:
+    """An option-chain source with a bug."""
+
+    async def option_chain(self, underlying: str, as_of: datetime, **_bounds: Any) -> Any:
+        raise RuntimeError("boom")
+
+
+async def test_a_crashing_tool_is_answered_tool_failed_and_the_others_still_run() -> None:
+    data = dataclasses.replace(tool_data(), feed=CrashingChains())
+    request = tool_request(tools=("option_chain", "get_quotes"), tool_data=data)
+    calls = [
+        PendingCall("option_chain", {"underlying": "AAPL"}, "a"),
+        PendingCall("get_quotes", {"symbols": ["AAPL"]}, "b"),
+    ]
+    crashed, quoted = await run_calls(request, calls, 1, Deadline(5.0))
+    assert crashed.result == {
+        "error": {"code": "TOOL_FAILED", "message": "option_chain failed: RuntimeError"}
+    }
+    assert crashed.is_error and crashed.record.error_code == "TOOL_FAILED"
+    assert not quoted.is_error and quoted.result["quotes"]["AAPL"]["last"] > 0
