@@ -236,11 +236,6 @@ async def test_agents_call_their_tools_through_the_google_genai_sdk(
     assert [d["action"] for d in result.decisions] == ["HOLD"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="persist.py's _meta does not copy the record's tool_calls yet: the one-line edit is "
-    "requested in /tmp/coord/nodes.md; remove this mark with it",
-)
 async def test_the_persisted_agent_output_shows_its_tool_calls(harness: CycleHarness) -> None:
     result, _fake = await _tooled_cycle(harness)
     outputs = await AgentOutputRepository(harness.db, "PAPER").for_cycle(result.cycle_id)

@@ -100,6 +100,23 @@ def _last(values: np.ndarray) -> float | None:
     return None if math.isnan(value) else round(value, 4)
 
 
+def snapshot_indicators(entry: md.SymbolSnapshot) -> IndicatorView | None:
+    """The indicators the engine computed for the snapshot (None when it sent none).
+
+    The engine computes them with the same `compute_all` over the same bars, so OBSERVE
+    reads them instead of computing them again; a value still warming up is absent.
+    """
+    if not entry.indicators:
+        return None
+    values = {name: _decimal(text) for name, text in entry.indicators.items()}
+    return IndicatorView(
+        **{
+            name: None if (value := values.get(name)) is None else round(value, 4)
+            for name in IndicatorView.model_fields
+        }
+    )
+
+
 def indicators_of(bars: Bars) -> IndicatorView:
     found = compute_all(bars.high[None, :], bars.low[None, :], bars.close[None, :])
     return IndicatorView(
@@ -276,7 +293,9 @@ def symbol_context(
     bars_view = None
     if bars is not None:
         bars_view = _bars_view(bars)
-        indicators = indicators_of(bars)
+        indicators = (snapshot_indicators(entry) if entry is not None else None) or indicators_of(
+            bars
+        )
         regime_view, regime, gap = _regime(bars)
         if gap:
             gaps.append(gap)

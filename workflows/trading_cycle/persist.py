@@ -326,7 +326,7 @@ def _constraints_for(state: CycleState, decision_id: str) -> dict[str, Any] | No
 def _meta(call: dict[str, Any]) -> dict[str, Any]:
     return {
         key: call.get(key)
-        for key in ("provider", "prompt_hash", "attempts", "error_code", "note")
+        for key in ("provider", "prompt_hash", "attempts", "error_code", "note", "tool_calls")
         if call.get(key) is not None
     }
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import grpc
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import ValidationError
 
 from agents.providers.base import DEFAULT_MAX_TOOL_ROUNDS, Provider
@@ -50,6 +49,7 @@ from workflows.trading_cycle.calls import (
     ResolvedAgent,
     tool_data_from_state,
 )
+from workflows.trading_cycle.checkpoints import open_checkpointer
 from workflows.trading_cycle.contract import (
     CycleRequest,
     CycleResult,
@@ -281,8 +281,7 @@ class CycleRunner:
         env = parts.settings.cream_env.value
         cycles = CycleRepository(parts.db, env, clock=parts.clock)
         cycle_id = request.cycle_id or new_cycle_id(parts.clock.now())
-        parts.checkpoints.parent.mkdir(parents=True, exist_ok=True)
-        async with AsyncSqliteSaver.from_conn_string(str(parts.checkpoints)) as saver:
+        async with open_checkpointer(parts.checkpoints) as saver:
             config: Any = {"configurable": {"thread_id": cycle_id}, "recursion_limit": 100}
             previous = await saver.aget_tuple(config)
             resume = previous is not None
