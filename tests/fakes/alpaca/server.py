@@ -153,12 +153,20 @@ class FakeAlpaca:
         self._stalled |= self._sockets
 
     def set_price(self, symbol: str, price: str) -> None:
-        """Move the market; working exit legs it reaches fill, canceling their siblings."""
+        """Move the market: resting limit orders it makes marketable fill, and working exit
+        legs it reaches fill, canceling their siblings."""
         self._call(self._set_price(symbol, Decimal(price)))
 
     async def _set_price(self, symbol: str, price: Decimal) -> None:
         self.prices[symbol] = price
         events: list[dict[str, Any]] = []
+        for order in list(self.state.orders.values()):
+            if order["symbol"] != symbol or order["parent_id"] is not None:
+                continue
+            if order["status"] in ("new", "accepted", "partially_filled"):
+                fill_price = self._marketable(order)
+                if fill_price is not None:
+                    events += self._fill_all(order, fill_price)
         for leg in list(self.state.orders.values()):
             if leg["symbol"] != symbol or leg["status"] not in ("new", "accepted"):
                 continue
