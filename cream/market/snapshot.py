@@ -22,6 +22,7 @@ import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from cream.market.bars import Bars, BarsError, Timeframe
+from cream.market.compute import off_loop
 from cream.market.feed import MarketFeed, QuoteBatch
 from cream.market.indicators import FloatArray, IndicatorSet, compute_all
 from cream.market.regime import RegimeClassification, RegimeInputError, classify_regime
@@ -184,7 +185,7 @@ async def build_snapshot(
                 series[symbol] = result
     # Pure computation on many symbols: off the event loop, so a large snapshot does not stall
     # the other RPCs the engine is serving.
-    return await asyncio.to_thread(_assemble, as_of, tf, bar_count, ordered, batch, series, gaps)
+    return await off_loop(_assemble, as_of, tf, bar_count, ordered, batch, series, gaps)
 
 
 def _assemble(

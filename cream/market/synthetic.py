@@ -25,6 +25,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from cream.clock import Clock
 from cream.market import synthetic_path as path
 from cream.market.bars import Bars, FloatArray, IntArray, Timeframe, to_ns
+from cream.market.compute import off_loop
 from cream.market.feed import OptionChain, OptionQuoteBatch, QuoteBatch, unavailable
 from cream.market.occ import OccSymbolError, build_occ, parse_occ
 from cream.market.options import OptionKind, bs_greeks, years_to_expiry
@@ -198,7 +199,7 @@ class SyntheticFeed:
             BarsError: UNKNOWN_TIMEFRAME.
         """
         # Sampling a long path is pure CPU work: keep it off the event loop.
-        return await asyncio.to_thread(self.bars_now, symbol, timeframe, end=end, limit=limit)
+        return await off_loop(self.bars_now, symbol, timeframe, end=end, limit=limit)
 
     def bars_now(
         self, symbol: str, timeframe: Timeframe | str, *, end: datetime, limit: int
