@@ -41,6 +41,7 @@ from cream.market.feed import MarketFeed
 from cream.market.select import build_feed
 from cream.settings import Environment, Settings
 from cream.storage.database import Database
+from cream.storage.exit_legs import ExitLegRepository
 from cream.storage.order_schedules import OrderScheduleRepository
 from cream.storage.orders import OrderRepository
 from cream.v1 import common_pb2 as common
@@ -174,6 +175,7 @@ async def start_engine(
         feed=feed,
         clock=clock,
         environment=environment,
+        exit_legs=ExitLegRepository(db, settings.cream_env.value, clock=clock),
         tactics=tactics,
     )
     schedules = ScheduleRunner(

@@ -35,6 +35,7 @@ from cream.engine.order_factory import build_order, derive_order_id
 from cream.engine.tactic_plan import SlicedPlan, TacticDefaults, plan_execution, schedule_seed
 from cream.market.feed import MarketFeed
 from cream.storage.errors import DuplicateClientOrderIdError
+from cream.storage.exit_legs import ExitLegRepository
 from cream.storage.orders import OrderRepository
 from cream.v1 import common_pb2 as common
 from cream.v1 import decision_pb2 as decision
@@ -45,6 +46,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 # Alpaca accepts client order ids up to 48 characters; keep ours within that.
 _CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,48}$")
 _SUBSCRIBER_QUEUE = 1024
+_WORKING = {ex.ORDER_STATUS_ACCEPTED, ex.ORDER_STATUS_PARTIALLY_FILLED}
 _TERMINAL = {
     ex.ORDER_STATUS_FILLED,
     ex.ORDER_STATUS_CANCELED,
@@ -130,7 +132,9 @@ class ExecutionEngine:
         feed: MarketFeed,
         clock: Clock,
         environment: common.Environment.ValueType,
+        exit_legs: ExitLegRepository,
         tactics: TacticDefaults | None = None,
+        exit_cancel_seconds: float = 10.0,
     ) -> None:
         self.core = core
         self.book = book
@@ -149,6 +153,8 @@ class ExecutionEngine:
         self._consumer: asyncio.Task[None] | None = None
         self._held: set[str] = set()
         self._tactics = tactics or TacticDefaults()
+        self._exit_legs = exit_legs
+        self._exit_cancel_seconds = exit_cancel_seconds
         self._parents: ParentOrders | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -398,6 +404,8 @@ class ExecutionEngine:
                     timestamp=_stamp(self._clock),
                 )
             )
+            if order.reduce_only:
+                await self._clear_exits(order)
             order = await self._send(order)
             await self.refresh_portfolio()
             return ex.SubmitOrderResponse(accepted=True, order=order)
@@ -466,7 +474,7 @@ class ExecutionEngine:
             return self.book.get(order.order_id)
         for leg in self._broker.exit_legs(order):
             try:
-                await self._adopt_leg(leg)
+                await self._adopt_leg(leg, order)
             except EngineError as exc:  # the leg rests at the broker; reconciliation alerts
                 log.error(
                     "exit leg %s of %s not adopted: %s",
@@ -476,8 +484,9 @@ class ExecutionEngine:
                 )
         return self.book.get(order.order_id)
 
-    async def _adopt_leg(self, leg: ex.Order) -> None:
+    async def _adopt_leg(self, leg: ex.Order, entry: ex.Order) -> None:
         """Store a broker-held exit leg as a reduce-only order, then follow its events."""
+        await self._exit_legs.add(leg.order_id, entry.order_id, leg.symbol)
         try:
             self.book.insert(leg)
             await self._orders.insert(leg)
@@ -494,6 +503,39 @@ class ExecutionEngine:
             )
         )
         await self._broker.adopt(leg)
+
+    async def _clear_exits(self, order: ex.Order) -> None:
+        """Cancel the symbol's working broker-held exit legs before a reduction is sent.
+
+        The broker holds the position's shares for those legs and would refuse the reduction;
+        the reduction supersedes them, and the stop monitor protects whatever it leaves. Held
+        legs (their entry not filled yet) are left alone. Waits, at most
+        ``exit_cancel_seconds``, for the cancels to be confirmed; a broker that refuses the
+        reduction after that leaves the position protected and the order rejected.
+        """
+        ids = await self._exit_legs.for_symbol(order.symbol)
+        legs = [
+            o
+            for o in self.book.open_orders()
+            if o.order_id in ids and o.side == order.side and o.status in _WORKING
+        ]
+        if not legs:
+            return
+        sub = _Subscriber(order_ids=frozenset(leg.order_id for leg in legs))
+        self._subscribers.append(sub)
+        reason = f"superseded by {order.client_order_id}"
+        try:
+            for leg in legs:
+                with contextlib.suppress(FailedPreconditionError):
+                    await self.cancel_order(leg.order_id, "", reason)
+            async with asyncio.timeout(self._exit_cancel_seconds):
+                while any(self.book.get(leg.order_id).status not in _TERMINAL for leg in legs):
+                    await sub.queue.get()
+        except TimeoutError:
+            log.warning("exit legs of %s not confirmed canceled; sending anyway", order.symbol)
+        finally:
+            if sub in self._subscribers:
+                self._subscribers.remove(sub)
 
     async def cancel_order(self, order_id: str, client_order_id: str, reason: str) -> ex.Order:
         """Ask the broker to cancel; the outcome arrives as an execution report.

@@ -7,7 +7,8 @@ matching model fills marketable orders at ``prices`` (optionally in ``partial_fi
 slices); and it can inject the faults a real broker produces: 429 with Retry-After, 5xx, a
 response that never comes after the order was accepted, out-of-order and duplicate events, a
 dropped stream, a stream that goes silent (no events, no pongs), and Alpaca's own rejections
-(duplicate client_order_id, bracket levels, any bracket at all with ``reject_brackets``).
+(duplicate client_order_id, bracket levels, any bracket at all with ``reject_brackets``, a
+reduction whose shares working orders already hold).
 
 Bracket and OTO orders carry their exit legs as orders of their own (``legs`` of the parent,
 each with an Alpaca-assigned id and client_order_id). Legs are ``held`` until the entry is
@@ -342,6 +343,9 @@ class FakeAlpaca:
         cid = body.get("client_order_id") or str(uuid.uuid4())
         if cid in self.state.by_cid:
             return _error(422, 40010001, "client_order_id must be unique")
+        short = self._qty_problem(body)
+        if short:
+            return _error(403, 40310000, short)
         exits = body.get("order_class") in ("bracket", "oto", "oco")
         if exits and self.reject_brackets:
             return _error(422, 42210000, self.reject_brackets)
@@ -361,6 +365,35 @@ class FakeAlpaca:
             delay, self.submit_delay = self.submit_delay, 0.0
             await asyncio.sleep(delay)
         return web.json_response(_wire(order))
+
+    def _qty_problem(self, body: dict[str, Any]) -> str | None:
+        """Alpaca's refusal of a reduction whose shares working orders already hold."""
+        symbol = body.get("symbol") or ""
+        if body.get("order_class") == "mleg" or not symbol:
+            return None
+        held = self.state.positions.get(symbol, (Decimal(0), Decimal(0)))[0]
+        side = body.get("side")
+        if (side == "sell" and held <= 0) or (side == "buy" and held >= 0):
+            return None  # opens or adds: not a reduction
+        reserved = sum(
+            (
+                Decimal(o["qty"]) - Decimal(o["filled_qty"])
+                for o in self.state.orders.values()
+                if o["symbol"] == symbol
+                and o["side"] == side
+                and o["status"] in _OPEN
+                and o["status"] != "held"
+            ),
+            Decimal(0),
+        )
+        available = max(Decimal(0), abs(held) - reserved)
+        qty = Decimal(str(body["qty"]))
+        if qty <= available:
+            return None
+        return (
+            f"insufficient qty available for order (requested: {_d(qty)}, "
+            f"available: {_d(available)})"
+        )
 
     def _bracket_problem(self, body: dict[str, Any]) -> str | None:
         if body.get("order_class") not in ("bracket", "oto"):

@@ -160,3 +160,22 @@ async def test_exits_and_options_are_sent_without_a_bracket(broker: AlpacaBroker
     (remote,) = fake.orders_by_cid("x-1")
     assert remote["order_class"] == ""
     assert broker.exit_legs(exit_order) == []
+
+
+async def test_a_close_cancels_the_positions_exit_legs_before_it_is_sent(stack, fake):
+    entry = submit_request(stack, buy("d1", "AAPL", "10", "95", "110"))
+    response = await stack.client.submit_order(entry)
+    working = [ex.ORDER_STATUS_ACCEPTED, ex.ORDER_STATUS_ACCEPTED]
+    await wait_legs(stack, response.order, fake, working)
+    close = buy("d2", "AAPL", "10")
+    close.action = c.ACTION_CLOSE
+    request = submit_request(stack, close, cycle="cycle-2")
+    closed = await stack.client.submit_order(request)
+    # Alpaca holds the shares for working exits: without canceling them first, it refuses.
+    assert closed.accepted and closed.order.status != ex.ORDER_STATUS_REJECTED
+    state = await assert_matches_broker(stack, fake, request.client_order_id)
+    assert state.order.status == ex.ORDER_STATUS_FILLED
+    await wait_legs(stack, response.order, fake, [ex.ORDER_STATUS_CANCELED] * 2)
+    sells = [o for o in fake.state.orders.values() if o["side"] == "sell"]
+    assert sorted(o["status"] for o in sells) == ["canceled", "canceled", "filled"]
+    assert "AAPL" not in fake.state.positions

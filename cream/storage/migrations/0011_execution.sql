@@ -1,3 +1,6 @@
+-- Execution bookkeeping of the engine: sliced parents and their schedules, and broker-held
+-- exit legs.
+
 -- Sliced parent orders (TWAP, VWAP, ICEBERG, ADAPTIVE): the parent as accepted and the slice
 -- schedule the core computed for it, so an engine restart resumes the very same schedule.
 -- Children are ordinary rows of `orders` whose client_order_id derives from the parent's and
@@ -34,3 +37,21 @@ CREATE TABLE order_schedules (
 );
 
 CREATE INDEX order_schedules_environment_status ON order_schedules (environment, status);
+
+-- Exit legs a broker created for an entry (a bracket's stop loss and take profit, an OTO's
+-- stop). The legs themselves are rows of `orders`; this says which orders they are, so a
+-- later reducing order on the symbol can cancel them first (the broker holds the shares for
+-- them and would refuse the reduction otherwise).
+CREATE TABLE order_exit_legs (
+  -- The leg's engine order id.
+  id TEXT NOT NULL,
+  environment TEXT NOT NULL CHECK (environment IN ('BACKTEST', 'PAPER', 'LIVE')),
+  -- The entry it protects.
+  entry_order_id TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (environment, id)
+);
+
+CREATE INDEX order_exit_legs_environment_symbol ON order_exit_legs (environment, symbol);
