@@ -10,6 +10,14 @@ are never sent again.
 
 Timing follows the injected ``Clock``: with a ``ManualClock`` nothing is released until the
 clock is advanced and the runner is woken (``kick``), so tests need no sleeps.
+
+What protects a sliced entry: every child of an opening parent is an entry of its own that
+carries the parent's stop loss and take profit. Through Alpaca each child goes out as a
+bracket, so the exits for exactly that child's quantity rest at the broker from the moment
+it fills; on the simulator the engine's stop monitor covers the filled quantity from the
+first fill. A child whose bracket is refused halts the schedule, so no unprotected child is
+ever followed by another. The unreleased remainder does not reserve buying power: each child
+is risk-checked when it is released, and one that no longer fits halts the schedule.
 """
 
 from __future__ import annotations

@@ -217,6 +217,8 @@ class ScheduleExecutor:
             if exc.code in _RETRYABLE:
                 return None, "", f"{exc.code}: child {piece.index} waits ({exc.message})"
             return None, f"{exc.code}: child {piece.index} refused: {exc.message}", ""
+        except InvalidArgumentError as exc:  # asking again would be refused again
+            return None, f"{exc.code}: child {piece.index} refused: {exc.message}", ""
         if not response.accepted:
             codes = ",".join(sorted({v.code for v in response.violations}))
             return (
