@@ -33,7 +33,11 @@ from cream.engine.errors import (
 from cream.engine.market_state import market_state, plan_market_state
 from cream.engine.order_factory import build_order, derive_order_id
 from cream.engine.tactic_plan import SlicedPlan, TacticDefaults, plan_execution, schedule_seed
+from cream.events import types as event_types
+from cream.events.envelope import EventEnvelope
+from cream.events.outbox import append
 from cream.market.feed import MarketFeed
+from cream.storage.database import Statement
 from cream.storage.errors import DuplicateClientOrderIdError
 from cream.storage.exit_legs import ExitLegRepository
 from cream.storage.orders import OrderRepository
@@ -599,11 +603,34 @@ class ExecutionEngine:
                 self._day.opened_today.add(order.symbol)
                 if order.stop_loss and not order.legs:
                     self._levels[order.symbol] = (order.stop_loss, order.take_profit)
-        await self._orders.save_execution(order, fill, report.exec_id)
+        await self._orders.save_execution(
+            order, fill, report.exec_id, events=[self._order_event(order, report)]
+        )
         self.publish(ex.StreamExecutionsResponse(report=report, order=order))
         if self._parents is not None:
             self._parents.child_updated(order)
         return order
+
+    def _order_event(self, order: ex.Order, report: ex.ExecutionReport) -> Statement:
+        """The `orders.updated` outbox insert announcing this report (same batch as the write)."""
+        environment = common.Environment.Name(self.environment).removeprefix("ENVIRONMENT_")
+        event = EventEnvelope.create(
+            type=event_types.ORDER_UPDATED,
+            ts=self._clock.now(),
+            producer="engine",
+            cycle_id=order.cycle_id,
+            correlation_id=order.cycle_id,
+            payload={
+                "order_id": order.order_id,
+                "client_order_id": order.client_order_id,
+                "symbol": order.symbol,
+                "exec_type": ex.ExecType.Name(report.exec_type).removeprefix("EXEC_TYPE_"),
+                "status": ex.OrderStatus.Name(order.status).removeprefix("ORDER_STATUS_"),
+                "filled_qty": order.cum_qty,
+                "price": report.last_price,
+            },
+        )
+        return append(event, environment, clock=self._clock)
 
     # -- streaming ---------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cream.clock import Clock, SystemClock
@@ -111,8 +112,12 @@ class OrderRepository:
         order: execution_pb2.Order,
         fill: execution_pb2.Fill | None = None,
         exec_id: str = "",
+        events: Sequence[Statement] = (),
     ) -> ExecutionSaved:
         """Inserts or updates the order and adds its fill, atomically in one transaction.
+
+        `events` (outbox inserts, e.g. `orders.updated`) are committed in the same
+        transaction, so an execution is announced exactly when it is stored.
 
         `exec_id` is the id of the execution report that produced this state; it is stored
         with the fill (a report without a fill leaves no row of its own). A fill whose exec_id
@@ -133,7 +138,7 @@ class OrderRepository:
                 )
             steps.append(self._fill_statement(fill, exec_id))
         try:
-            results = await self._db.batch(steps)
+            results = await self._db.batch([*steps, *events])
         except ConstraintViolationError as exc:
             explained = None if exists else await self._explain_conflict(order, exc)
             if explained is not None and explained is not exc:
@@ -145,7 +150,7 @@ class OrderRepository:
             ) from exc
         return ExecutionSaved(
             order_created=not exists,
-            fill_added=len(results) > 1 and results[1].rows_affected == 1,
+            fill_added=fill is not None and results[1].rows_affected == 1,
         )
 
     async def add_fill(self, fill: execution_pb2.Fill, exec_id: str) -> bool:

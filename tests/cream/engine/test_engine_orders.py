@@ -12,6 +12,9 @@ from cream.clock import ManualClock
 from cream.engine.broker.simulator import SimulatorConfig
 from cream.engine.client import EngineCallError
 from cream.engine.ids import derive_client_order_id
+from cream.events.outbox import read_after
+from cream.events.types import ORDER_UPDATED
+from cream.storage.database import Database
 from cream.v1 import common_pb2 as c
 from cream.v1 import execution_pb2 as ex
 from tests.cream.engine.conftest import MARKET_OPEN, PRICES, launch
@@ -222,3 +225,23 @@ async def test_restart_restores_orders_positions_and_idempotency(engine_settings
     finally:
         await again.client.close()
         await again.runtime.stop(grace=0)
+
+
+async def test_every_stored_execution_is_announced_as_orders_updated(engine):
+    response = await engine.client.submit_order(submit_request(engine, buy("d9", "AAPL", "10")))
+    order_id = response.order.order_id
+    state = await wait_status(engine, order_id, ex.ORDER_STATUS_FILLED)
+    async with await Database.connect(engine.settings.cream_db_url) as db:
+        events = [
+            e.event
+            for e in await read_after(db, "PAPER", 0, limit=1000)
+            if e.event.type == ORDER_UPDATED and e.event.payload["order_id"] == order_id
+        ]
+    statuses = [e.payload["status"] for e in events]
+    assert statuses[-1] == "FILLED"
+    assert "TRADE" in [e.payload["exec_type"] for e in events]
+    last = events[-1]
+    assert last.payload["filled_qty"] == state.order.cum_qty == "10"
+    assert last.payload["price"] == state.fills[0].price
+    assert last.payload["client_order_id"] == response.order.client_order_id
+    assert last.cycle_id == "cycle-1"
