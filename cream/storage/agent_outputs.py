@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, Row, Statement
+from cream.storage.database import Row, Statement
 from cream.storage.errors import InvalidRecordError
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import (
     decimal_text,
     dump_json,
@@ -44,19 +43,11 @@ class AgentOutputRecord:
     created_at: str = field(default="", compare=False)
 
 
-class AgentOutputRepository:
+class AgentOutputRepository(EnvironmentRepository):
     """Agent outputs of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     def insert_statement(self, record: AgentOutputRecord) -> Statement:
         """The INSERT of one output; a second output for the same cycle, agent, symbol and

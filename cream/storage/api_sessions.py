@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, Row, Statement
+from cream.storage.database import Row, Statement
 from cream.storage.errors import InvalidRecordError
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import optional_text, text
 from cream.storage.timestamps import format_utc
 
@@ -29,19 +28,11 @@ class SessionRecord:
         return self.revoked_at is None and format_utc(now) < self.expires_at
 
 
-class SessionRepository:
+class SessionRepository(EnvironmentRepository):
     """Sessions of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     def insert_statement(
         self, session_digest: str, *, csrf_digest: str, actor: str, expires_at: datetime

@@ -7,10 +7,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, Row, Statement
+from cream.storage.database import Row, Statement
 from cream.storage.errors import InvalidRecordError
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import dump_json, json_column, page, text
 from cream.storage.timestamps import format_utc
 
@@ -28,19 +27,11 @@ class AuditEntry:
     created_at: str
 
 
-class AuditLogRepository:
+class AuditLogRepository(EnvironmentRepository):
     """The audit log of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     def entry_statement(
         self,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, Row, Statement
+from cream.storage.database import Row, Statement
 from cream.storage.errors import InvalidRecordError
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import dump_json, integer, json_column, text
 from cream.storage.timestamps import format_utc
 
@@ -26,19 +25,11 @@ class ConsensusRoundRecord:
     created_at: str = field(default="", compare=False)
 
 
-class ConsensusRoundRepository:
+class ConsensusRoundRepository(EnvironmentRepository):
     """Consensus rounds of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     def insert_statement(self, record: ConsensusRoundRecord) -> Statement:
         """The INSERT of one round; the database refuses a second row for the same round.

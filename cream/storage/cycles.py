@@ -8,10 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Final, Literal, get_args
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, Row, Statement
+from cream.storage.database import Row, Statement
 from cream.storage.errors import CorruptRecordError, InvalidRecordError, StorageError
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import (
     decimal_text,
     dump_json,
@@ -81,19 +80,11 @@ class CycleRecord:
     updated_at: str = field(default="", compare=False)
 
 
-class CycleRepository:
+class CycleRepository(EnvironmentRepository):
     """Cycles of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     def start_statement(
         self,

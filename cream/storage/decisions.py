@@ -9,10 +9,9 @@ from typing import Any, Final, Literal, get_args
 from google.protobuf.descriptor import EnumDescriptor
 from google.protobuf.message import DecodeError
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, Row, Statement
+from cream.storage.database import Row, Statement
 from cream.storage.errors import CorruptRecordError, InvalidRecordError
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import (
     decimal_text,
     dump_json,
@@ -89,19 +88,11 @@ class StoredDecision:
     updated_at: str = ""
 
 
-class DecisionRepository:
+class DecisionRepository(EnvironmentRepository):
     """Decisions of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     def insert_statement(
         self,

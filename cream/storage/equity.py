@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal, get_args
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, Row, Statement
+from cream.storage.database import Row, Statement
 from cream.storage.errors import CorruptRecordError, InvalidRecordError
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import decimal_text, optional_text, text
 from cream.storage.timestamps import format_utc
 
@@ -56,19 +55,11 @@ class EquityPage:
     truncated: bool
 
 
-class EquityRepository:
+class EquityRepository(EnvironmentRepository):
     """Equity snapshots of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     def snapshot_statement(
         self,

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database
 from cream.storage.errors import InvalidRecordError
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import text
 from cream.storage.timestamps import format_utc
 
@@ -21,19 +19,11 @@ _INSERT: Final = (
 )
 
 
-class ExitLegRepository:
+class ExitLegRepository(EnvironmentRepository):
     """Exit legs of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     async def add(self, leg_order_id: str, entry_order_id: str, symbol: str) -> None:
         """Record that ``leg_order_id`` is an exit leg of ``entry_order_id`` (idempotent).

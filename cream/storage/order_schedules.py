@@ -13,8 +13,7 @@ from typing import Any, Final, Literal, cast, get_args
 
 from google.protobuf.message import DecodeError, Message
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, Row
+from cream.storage.database import Row
 from cream.storage.errors import (
     ConstraintViolationError,
     CorruptRecordError,
@@ -22,7 +21,7 @@ from cream.storage.errors import (
     InvalidRecordError,
     OrderNotFoundError,
 )
-from cream.storage.order_records import check_environment
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.rows import dump_json, json_column, optional_text, text
 from cream.storage.timestamps import format_utc
 from cream.v1 import execution_pb2
@@ -74,19 +73,11 @@ class ScheduleRecord:
     created_at: str = ""
 
 
-class OrderScheduleRepository:
+class OrderScheduleRepository(EnvironmentRepository):
     """Parent schedules of one environment.
 
-    Args:
-        db: An open database with the migrations applied.
-        environment: BACKTEST, PAPER or LIVE.
-        clock: Source of created_at/updated_at.
+    Built with `(db, environment, clock=)`; see `EnvironmentRepository`.
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     async def insert(self, record: ScheduleRecord) -> None:
         """Stores a new schedule.

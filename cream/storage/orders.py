@@ -6,8 +6,7 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cream.clock import Clock, SystemClock
-from cream.storage.database import Database, SqlValue, Statement
+from cream.storage.database import SqlValue, Statement
 from cream.storage.errors import (
     ConstraintViolationError,
     DuplicateClientOrderIdError,
@@ -20,13 +19,13 @@ from cream.storage.order_records import (
     FILL_COLUMNS,
     OPEN_STATUSES,
     ORDER_COLUMNS,
-    check_environment,
     fill_from_row,
     fill_values,
     order_from_row,
     order_values,
     status_name,
 )
+from cream.storage.repository import EnvironmentRepository
 from cream.storage.timestamps import format_utc
 from cream.v1 import execution_pb2
 
@@ -61,7 +60,7 @@ class ExecutionSaved:
     fill_added: bool
 
 
-class OrderRepository:
+class OrderRepository(EnvironmentRepository):
     """Orders and fills of one environment; every read and write is filtered by it.
 
     Args:
@@ -69,11 +68,6 @@ class OrderRepository:
         environment: BACKTEST, PAPER or LIVE.
         clock: Source of the rows' created_at/updated_at (default: the system clock).
     """
-
-    def __init__(self, db: Database, environment: str, *, clock: Clock | None = None) -> None:
-        self._db = db
-        self._environment = check_environment(environment)
-        self._clock = clock or SystemClock()
 
     @property
     def environment(self) -> str:
