@@ -14,7 +14,6 @@ non-default ones.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import time
 from typing import Any, Final, TypeVar
@@ -33,7 +32,6 @@ from agents.providers.base import (
     ToolCall,
     Usage,
 )
-from agents.providers.output import parse_output
 from agents.providers.pricing import call_cost, price_for
 from agents.providers.prompting import output_json_schema, user_message
 from agents.providers.retry import (
@@ -49,7 +47,9 @@ from agents.providers.toolloop import (
     Deadline,
     Pace,
     PendingCall,
+    charge_failure,
     final_answer_instruction,
+    loop_answer,
     offered_tools,
     pace_round,
     result_json,
@@ -223,23 +223,17 @@ class AnthropicProvider:
                     continue
                 if raw is None or message.stop_reason == "max_tokens":
                     raise _not_submitted(message, name, raw, source)
-                output = parse_output(request.schema, raw, source=source, usage=Usage())
-                return Generation(
-                    output=output,
-                    # Tokens and dollars of every round; the wall time of the whole loop.
-                    usage=dataclasses.replace(
-                        spent, latency_ms=round((time.monotonic() - started) * 1000)
-                    ),
+                return loop_answer(
+                    request,
+                    raw,
                     provider=self.name,
-                    model=request.model,
-                    prompt_hash=request.prompt_hash(),
-                    raw=raw,
-                    tool_calls=tuple(records),
+                    source=source,
+                    spent=spent,
+                    started=started,
+                    records=records,
                 )
         except ProviderError as exc:
-            # Every round's tokens count, and the tool calls made so far stay auditable.
-            exc.usage = spent + exc.usage
-            exc.tool_calls = tuple(records)
+            charge_failure(exc, spent, records)
             raise
 
     async def _round(

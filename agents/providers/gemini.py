@@ -16,7 +16,6 @@ the SDK off its aiohttp path, as the embedder in `cream.memory` does.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import math
 import time
 from typing import Any, Final, TypeVar
@@ -45,7 +44,6 @@ from agents.providers.gemini_tools import (
     model_turn,
     response_turn,
 )
-from agents.providers.output import parse_output
 from agents.providers.pricing import call_cost, price_for
 from agents.providers.prompting import output_json_schema, user_message
 from agents.providers.retry import (
@@ -59,8 +57,10 @@ from agents.providers.retry import (
 from agents.providers.toolloop import (
     Deadline,
     Pace,
+    charge_failure,
     exceeded,
     final_answer_instruction,
+    loop_answer,
     pace_round,
     run_calls,
 )
@@ -234,23 +234,17 @@ class GeminiProvider:
                 if not raw:
                     why = _why_empty(response)
                     raise MalformedOutputError(f"{source} returned {why}", raw="", errors=(why,))
-                output = parse_output(request.schema, raw, source=source, usage=Usage())
-                return Generation(
-                    output=output,
-                    # Tokens and dollars of every round; the wall time of the whole loop.
-                    usage=dataclasses.replace(
-                        spent, latency_ms=round((time.monotonic() - started) * 1000)
-                    ),
+                return loop_answer(
+                    request,
+                    raw,
                     provider=self.name,
-                    model=request.model,
-                    prompt_hash=request.prompt_hash(),
-                    raw=raw,
-                    tool_calls=tuple(records),
+                    source=source,
+                    spent=spent,
+                    started=started,
+                    records=records,
                 )
         except ProviderError as exc:
-            # Every round's tokens count, and the tool calls made so far stay auditable.
-            exc.usage = spent + exc.usage
-            exc.tool_calls = tuple(records)
+            charge_failure(exc, spent, records)
             raise
 
     async def _round(

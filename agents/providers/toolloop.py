@@ -20,15 +20,28 @@ Gemini and Anthropic differ in wire format but not in policy, which lives here:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from agents.providers.base import GenerationRequest, ProviderTimeoutError, ToolCall
+from pydantic import BaseModel
+
+from agents.providers.base import (
+    Generation,
+    GenerationRequest,
+    ProviderError,
+    ProviderTimeoutError,
+    ToolCall,
+    Usage,
+)
+from agents.providers.output import parse_output
 from agents.tools import TOOLS, Tool, ToolError, call_tool
+
+T = TypeVar("T", bound=BaseModel)
 
 log = logging.getLogger(__name__)
 
@@ -190,3 +203,36 @@ def exceeded(request: GenerationRequest[Any], names: Sequence[str]) -> str:
         f"{TOOL_LOOP_EXCEEDED}: called {', '.join(names) or 'a tool'} after the "
         f"{request.max_tool_rounds} tool rounds were used up; answer with the JSON object only"
     )
+
+
+def loop_answer(
+    request: GenerationRequest[T],
+    raw: str,
+    *,
+    provider: str,
+    source: str,
+    spent: Usage,
+    started: float,
+    records: Sequence[ToolCall],
+) -> Generation[T]:
+    """The loop's final answer: validated, with every round's tokens and the loop's wall time.
+
+    Raises:
+        MalformedOutputError: `raw` does not validate against the request's schema.
+    """
+    output = parse_output(request.schema, raw, source=source, usage=Usage())
+    return Generation(
+        output=output,
+        usage=dataclasses.replace(spent, latency_ms=round((time.monotonic() - started) * 1000)),
+        provider=provider,
+        model=request.model,
+        prompt_hash=request.prompt_hash(),
+        raw=raw,
+        tool_calls=tuple(records),
+    )
+
+
+def charge_failure(exc: ProviderError, spent: Usage, records: Sequence[ToolCall]) -> None:
+    """Adds the loop's earlier rounds to a failure: tokens still count, calls stay auditable."""
+    exc.usage = spent + exc.usage
+    exc.tool_calls = tuple(records)
