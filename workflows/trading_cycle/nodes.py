@@ -139,6 +139,9 @@ class CycleNodes:
         symbols = state["symbols"]
         as_of = datetime.fromisoformat(state["as_of"])
         deps = self.deps
+        # External context (news, filings, calendars over HTTP) is fetched while the engine
+        # answers; `_context` never raises, each source reports its own failure.
+        context_task = asyncio.ensure_future(self._context(symbols, as_of))
         try:
             response, account, positions = await asyncio.gather(
                 cast(
@@ -154,6 +157,7 @@ class CycleNodes:
                 deps.engine.get_positions(timeout=deps.rpc_timeout_s),
             )
         except (grpc.aio.AioRpcError, EngineCallError) as exc:
+            context_task.cancel()
             error = f"the engine could not be asked for market data or the portfolio: {exc}"
             await self._stage(state, "observe", "failed")
             return {
@@ -161,8 +165,11 @@ class CycleNodes:
                 "status": "failed",
                 "error": error,
             }
+        except BaseException:
+            context_task.cancel()
+            raise
         snapshot: md.MarketSnapshot = response.snapshot
-        bundle = await self._context(symbols, as_of)
+        bundle = await context_task
         portfolio = portfolio_view(account, list(positions.positions))
         entries = {entry.symbol: entry for entry in snapshot.symbols}
         contexts: dict[str, dict[str, Any]] = {}
