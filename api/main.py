@@ -35,6 +35,7 @@ from cream.config.service import ConfigService
 from cream.engine.client import EngineClient
 from cream.events.log import EventLog, notifier_for
 from cream.events.wakeups import Notifier
+from cream.heap import freeze_startup_heap
 from cream.security import DEFAULT_TOKEN_PATH, load_or_create_token
 from cream.settings import Settings
 from cream.storage.database import Database
@@ -103,6 +104,7 @@ def create_app(
         )
         await hub.start()
         await publisher.start()
+        freeze_startup_heap()
         try:
             yield
         finally:

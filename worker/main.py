@@ -19,6 +19,7 @@ from cream.clock import Clock, SystemClock
 from cream.context.config import ContextSettings, build_sources
 from cream.engine.client import EngineClient
 from cream.events.log import notifier_for
+from cream.heap import freeze_startup_heap
 from cream.locks import RedisLockManager, lock_manager_for
 from cream.settings import Settings
 from cream.storage.database import Database
@@ -112,6 +113,7 @@ async def serve(
             print(f"cream worker: cannot listen on {listen}: {exc.strerror}", file=sys.stderr)
             return 2
         stack.push_async_callback(health.stop)
+        freeze_startup_heap()
         await worker.start()
         _install_signals(worker)
         print(

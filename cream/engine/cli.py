@@ -9,6 +9,7 @@ import signal
 import sys
 
 from cream.engine.server import start_engine
+from cream.heap import freeze_startup_heap
 from cream.settings import get_settings
 from cream.storage.errors import StorageError
 
@@ -38,6 +39,7 @@ async def _serve(listen: str) -> int:
         task.add_done_callback(reloads.discard)
 
     loop.add_signal_handler(signal.SIGHUP, reload)
+    freeze_startup_heap()
     host = listen.rsplit(":", 1)[0]
     print(
         f"cream engine: serving ExecutionService and MarketDataService on {host}:{runtime.port} "

@@ -11,6 +11,7 @@ on a (symbols x bars) stack.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import math
 from collections.abc import Sequence
@@ -107,9 +108,14 @@ class SnapshotView:
         return hashlib.sha256(self.proto.SerializeToString(deterministic=True)).hexdigest()
 
 
+@functools.lru_cache(maxsize=65_536)
 def format_price(value: float) -> str:
-    """A price as a decimal string: at least cents, at most four decimals, no float noise."""
-    text = f"{value:.4f}".rstrip("0")
+    """A price as a decimal string: at least cents, at most four decimals, no float noise.
+
+    Cached: a snapshot formats thousands of prices, and the bars of one hour are formatted
+    again every hour after. (-0.0 and 0.0 share a cache entry, so both give "0.00".)
+    """
+    text = f"{abs(value) if value == 0 else value:.4f}".rstrip("0")
     decimals = len(text) - text.index(".") - 1
     return text + "0" * max(0, 2 - decimals)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +37,8 @@ from cream.v1 import market_snapshot_pb2 as md
 _Q = TypeVar("_Q", md.Quote, md.OptionQuote | md.Unavailable)
 _RISK_FREE_RATE = 0.04
 _CACHE_SIZE = 8192
+# Sessions whose hourly rows are kept (symbol, day): 200 symbols x 80 sessions, ~8 MB.
+_GRID_CACHE_SIZE = 16_384
 _NS = 1_000_000_000
 # Samples per hourly bar for its high and low (every five minutes, both ends included).
 _SAMPLES = 13
@@ -78,6 +81,31 @@ class _HourlyGrid(NamedTuple):
     close: FloatArray
     volume: FloatArray
 
+    def rows(self, start: int, stop: int) -> _HourlyGrid:
+        """Days `start` to `stop - 1` (views of the same arrays)."""
+        return _HourlyGrid(
+            self.labels[start:stop],
+            self.closes[start:stop],
+            self.open[start:stop],
+            self.high[start:stop],
+            self.low[start:stop],
+            self.close[start:stop],
+            self.volume[start:stop],
+        )
+
+    @staticmethod
+    def join(parts: Sequence[_HourlyGrid]) -> _HourlyGrid:
+        """The days of `parts`, in order, in new arrays."""
+        return _HourlyGrid(
+            np.concatenate([p.labels for p in parts]),
+            np.concatenate([p.closes for p in parts]),
+            np.concatenate([p.open for p in parts]),
+            np.concatenate([p.high for p in parts]),
+            np.concatenate([p.low for p in parts]),
+            np.concatenate([p.close for p in parts]),
+            np.concatenate([p.volume for p in parts]),
+        )
+
 
 def chain_expiries(as_of: datetime) -> list[date]:
     """Listed expiries at `as_of`: the next weekly Fridays and the next monthly third Fridays."""
@@ -109,6 +137,11 @@ class SyntheticFeed:
             OrderedDict()
         )
         self._points: OrderedDict[tuple[str, float], tuple[float, path.PathRegime]] = OrderedDict()
+        # A session's seven hourly bars are a pure function of (symbol, day): sampled once,
+        # then every later request reuses them (an hourly cycle re-reads 120 bars of which one
+        # is new). Guarded by a lock: bars are built on the market worker thread and the loop.
+        self._days: OrderedDict[tuple[str, date], _HourlyGrid] = OrderedDict()
+        self._days_lock = threading.Lock()
 
     def _cached(self, symbol: str, as_of: datetime, make: Callable[[str, datetime], _Q]) -> _Q:
         second = math.floor(as_of.timestamp())
@@ -221,6 +254,24 @@ class SyntheticFeed:
         return self._daily(symbol, days)
 
     def _hourly_grid(self, symbol: str, days: list[date]) -> _HourlyGrid:
+        """The (days x 7) hourly bars of `days`: sessions seen before come from the cache."""
+        rows: dict[date, _HourlyGrid] = {}
+        with self._days_lock:
+            for day in days:
+                if (row := self._days.get((symbol, day))) is not None:
+                    self._days.move_to_end((symbol, day))
+                    rows[day] = row
+        missing = [day for day in days if day not in rows]
+        if missing:
+            fresh = self._sample_grid(symbol, missing)
+            with self._days_lock:
+                for i, day in enumerate(missing):
+                    rows[day] = self._days[(symbol, day)] = fresh.rows(i, i + 1)
+                while len(self._days) > _GRID_CACHE_SIZE:
+                    self._days.popitem(last=False)
+        return _HourlyGrid.join([rows[day] for day in days])
+
+    def _sample_grid(self, symbol: str, days: list[date]) -> _HourlyGrid:
         """The (days x 7) hourly bars of `days`, sampled from the path every five minutes."""
         opens = np.array([path.session_times(d)[0] for d in days], dtype=np.float64)
         hours = np.arange(path.SESSION_HOURS, dtype=np.float64)

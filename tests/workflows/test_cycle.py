@@ -4,6 +4,7 @@ scripted faults: every failure is a visible NO_TRADE with its reason and no orde
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -289,3 +290,63 @@ async def test_engine_down_fails_the_cycle_visibly(harness: CycleHarness) -> Non
     assert result.status == "failed"
     for d in result.decisions:
         assert (d["reason_code"], d["failed_step"]) == ("ENGINE_UNAVAILABLE", "observe")
+
+
+class _PacedProvider:
+    """The rules answers, each after a delay chosen by (symbol, agent); records when every
+    call started and ended."""
+
+    def __init__(self, delays: dict[tuple[str, str], float]) -> None:
+        from agents.rules import RulesProvider
+
+        self._inner = RulesProvider()
+        self._delays = delays
+        self.spans: dict[tuple[str, str], tuple[float, float]] = {}
+
+    @property
+    def name(self) -> str:
+        return "paced"
+
+    async def generate(self, request: GenerationRequest[Any]) -> Any:
+        symbol = getattr(getattr(request.inputs, "context", None), "symbol", "")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.sleep(self._delays.get((symbol, request.agent), 0.0))
+        answer = await self._inner.generate(request)
+        self.spans[(symbol, request.agent)] = (started, loop.time())
+        return answer
+
+
+async def test_a_symbols_researchers_do_not_wait_for_another_symbols_analysts(
+    harness: CycleHarness,
+) -> None:
+    provider = _PacedProvider({("SPY", "technical_analyst"): 0.8})
+    result = await run(harness, ("SPY", "NVDA"), providers=lambda _name: provider)
+    assert result.status == "completed"
+    slow_analyst_done = provider.spans[("SPY", "technical_analyst")][1]
+    for researcher in ("bullish_researcher", "bearish_researcher"):
+        started, ended = provider.spans[("NVDA", researcher)]
+        assert ended < slow_analyst_done, (researcher, started, ended, slow_analyst_done)
+        assert provider.spans[("SPY", researcher)][0] >= slow_analyst_done
+    # The dashboard's stages still open and close once each, in a sensible order.
+    stages = [
+        (p["stage"], p["state"])
+        for p in (
+            json.loads(str(r["payload"]))
+            for r in await harness.db.query(
+                "SELECT payload FROM outbox WHERE cycle_id = ? AND type = 'cycle.stage' "
+                "ORDER BY seq",
+                (result.cycle_id,),
+            )
+        )
+    ]
+    for stage in ("analysts", "research"):
+        assert stages.count((stage, "started")) == 1 and stages.count((stage, "completed")) == 1
+    expected = [
+        ("analysts", "started"),
+        ("research", "started"),
+        ("analysts", "completed"),
+        ("research", "completed"),
+    ]
+    order = [stages.index(s) for s in expected]
+    assert order == sorted(order), stages

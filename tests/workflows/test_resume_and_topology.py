@@ -10,11 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cream.config.schema import default_document
 from tests.workflows.harness import CycleHarness
 from workflows.trading_cycle.contract import CycleRequest
-from workflows.trading_cycle.graph import build_graph
-from workflows.trading_cycle.nodes import CycleDeps, CycleNodes
+from workflows.trading_cycle.graph import compiled_graph
 
 ROOT = Path(__file__).resolve().parents[2]
 THREE_TRADES = "SPY,AAPL,NVDA"
@@ -83,21 +81,7 @@ async def test_a_stop_request_interrupts_at_a_checkpoint_and_the_cycle_resumes(
 
 
 def test_graph_topology_is_pinned_by_its_mermaid_drawing() -> None:
-    nodes = CycleNodes(
-        CycleDeps(
-            environment="PAPER",
-            config=default_document(),
-            caller=None,  # type: ignore[arg-type]
-            engine=None,  # type: ignore[arg-type]
-            market=None,  # type: ignore[arg-type]
-            clock=None,  # type: ignore[arg-type]
-        )
-    )
-
-    async def persist(_state: Any) -> dict[str, Any]:
-        return {}
-
-    drawing = build_graph(nodes, persist).compile().get_graph().draw_mermaid()
+    drawing = compiled_graph().get_graph().draw_mermaid()
     pinned = Path(__file__).with_name("trading_cycle.mmd")
     if os.environ.get("CREAM_UPDATE_SNAPSHOTS") == "1":
         pinned.write_text(drawing)

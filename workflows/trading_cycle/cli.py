@@ -28,6 +28,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from cream.heap import freeze_startup_heap
 from cream.settings import Environment, Settings
 from cream.storage.errors import StorageError
 from workflows.trading_cycle.contract import CycleRequest, CycleResult, Progress
@@ -107,6 +108,7 @@ async def _run(settings: Settings, request: CycleRequest) -> CycleResult:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with CycleRunner.from_settings(settings) as runner:
+        freeze_startup_heap()
         return await runner.run(request, stop=stop, progress=_progress)
 
 

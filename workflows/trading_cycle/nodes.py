@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 import grpc
 from google.protobuf import json_format
@@ -80,6 +80,7 @@ TIMEFRAME: Final = "1h"
 ORDER_ACTIONS: Final = frozenset({"BUY", "SELL", "INCREASE", "REDUCE", "CLOSE"})
 
 StageCallback = Callable[[str, str, int, str], Awaitable[None]]
+_T = TypeVar("_T")
 
 
 def _key(symbol: str, agent: str) -> str:
@@ -88,6 +89,21 @@ def _key(symbol: str, agent: str) -> str:
 
 def _failure(code: str, step: str, error: str) -> dict[str, Any]:
     return {"reason_code": code, "failed_step": step, "error": error}
+
+
+async def _all(calls: Iterable[Awaitable[_T]]) -> list[_T]:
+    """Awaits every call at once; results in call order. If one raises, the rest are
+    cancelled (a task group), so no call outlives the node that made it."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_as_coroutine(call)) for call in calls]
+    except BaseExceptionGroup as failed:  # the first error, as a plain await would raise it
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]
+
+
+async def _as_coroutine(call: Awaitable[_T]) -> _T:
+    return await call
 
 
 def live_symbols(state: CycleState) -> list[str]:
@@ -123,6 +139,16 @@ class CycleNodes:
 
     def __init__(self, deps: CycleDeps) -> None:
         self.deps = deps
+        # Parsed once per cycle: a symbol's context is final after ORIENT and its analyses
+        # and theses after the research stage, while every analyst, researcher, trader and
+        # approver task reads them again (the inputs are frozen models, safe to share).
+        self._contexts: dict[str, SymbolContext] = {}
+        self._briefs: dict[str, SymbolBrief] = {}
+        # OBSERVE's bars for ORIENT in the same run (a resumed run decodes the checkpoint's).
+        self._observed_bars: dict[str, Bars] = {}
+        # Research stage events already sent by this run, and symbols past their analysts.
+        self._announced: set[tuple[str, str]] = set()
+        self._analysed = 0
 
     async def _stage(self, state: CycleState, stage: str, status: str, round_: int = 0) -> None:
         if self.deps.stage is None:
@@ -188,6 +214,7 @@ class CycleNodes:
             if entry is not None and found is not None:
                 # The wire bytes (base64): a checkpoint-safe string that parses back fast.
                 bars[symbol] = {"entry": base64.b64encode(entry.SerializeToString()).decode()}
+                self._observed_bars[symbol] = found
         await self._stage(state, "observe", "completed")
         return {
             "contexts": contexts,
@@ -230,8 +257,10 @@ class CycleNodes:
         for symbol in live_symbols(state):
             context = SymbolContext.model_validate(contexts[symbol])
             try:
-                entry = md.SymbolSnapshot.FromString(base64.b64decode(stored[symbol]["entry"]))
-                bars = bars_of(entry)
+                bars = self._observed_bars.get(symbol)
+                if bars is None:
+                    entry = md.SymbolSnapshot.FromString(base64.b64decode(stored[symbol]["entry"]))
+                    bars = bars_of(entry)
                 if repository is not None and bars is not None and context.regime is not None:
                     labels.append(_regime_label(repository, bars))
                 regime = Regime(context.regime.label) if context.regime is not None else None
@@ -275,109 +304,104 @@ class CycleNodes:
             "entries": {},
         }
 
-    def fan_out_analysts(self, state: CycleState) -> list[Send] | str:
+    @staticmethod
+    def fan_out_research(state: CycleState) -> list[Send] | str:
+        live = live_symbols(state)
         sends = [
-            Send("analyst", {"symbol": s, "agent": a, "context": state["contexts"][s]})
-            for s in live_symbols(state)
-            for a in ANALYSTS
-        ]
-        return sends or "research_gate"
-
-    # DECIDE: analysts and researchers ----------------------------------------------------
-
-    async def analyst(self, task: dict[str, Any]) -> dict[str, Any]:
-        symbol, agent = task["symbol"], task["agent"]
-        inputs = AnalystInputs(agent=agent, context=SymbolContext.model_validate(task["context"]))
-        try:
-            output, record = await self.deps.caller.call(agent, inputs, symbol=symbol)
-        except AgentFailure as failure:
-            return {
-                "failures": {symbol: _failure(failure.code, agent, failure.message)},
-                "calls": [failure.record],
-            }
-        return {
-            "analyses": {_key(symbol, agent): output.model_dump(mode="json")},
-            "calls": [record],
-        }
-
-    async def research_gate(self, state: CycleState) -> dict[str, Any]:
-        analyses = state.get("analyses", {})
-        failures: dict[str, dict[str, Any]] = {}
-        for symbol in live_symbols(state):
-            missing = [a for a in ANALYSTS if _key(symbol, a) not in analyses]
-            if missing:
-                failures[symbol] = _failure(
-                    "MISSING_ANALYSIS", missing[0], f"no output from {', '.join(missing)}"
-                )
-        await self._stage(state, "analysts", "completed")
-        await self._stage(state, "research", "started")
-        return {"failures": failures}
-
-    def fan_out_researchers(self, state: CycleState) -> list[Send] | str:
-        analyses = state.get("analyses", {})
-        sends = [
-            Send(
-                "researcher",
-                {
-                    "symbol": s,
-                    "agent": a,
-                    "context": state["contexts"][s],
-                    "technical": analyses[_key(s, "technical_analyst")],
-                    "sentiment": analyses[_key(s, "news_analyst")],
-                    "fundamentals": analyses[_key(s, "fundamentals_analyst")],
-                },
-            )
-            for s in live_symbols(state)
-            for a in RESEARCHERS
+            Send("research", {"symbol": s, "context": state["contexts"][s], "of": len(live)})
+            for s in live
         ]
         return sends or "trader"
 
-    async def researcher(self, task: dict[str, Any]) -> dict[str, Any]:
-        symbol, agent = task["symbol"], task["agent"]
-        inputs = ResearchInputs(
-            agent=agent,
-            context=SymbolContext.model_validate(task["context"]),
-            technical=TechnicalAnalysis.model_validate(task["technical"]),
-            sentiment=SentimentAnalysis.model_validate(task["sentiment"]),
-            fundamentals=FundamentalsAnalysis.model_validate(task["fundamentals"]),
+    # DECIDE: analysts and researchers ----------------------------------------------------
+
+    async def research(self, task: dict[str, Any]) -> dict[str, Any]:
+        """One symbol's three analysts at once, then, once all three answered, its bull and
+        bear researchers at once.
+
+        Symbols do not wait for each other: a symbol's researchers start as soon as its own
+        analysts are done, so the stage costs the slowest symbol's analyst + researcher, not
+        the slowest analyst of all plus the slowest researcher of all. The first failure in
+        role order fails the symbol, and a failed symbol asks no researcher.
+        """
+        symbol, context = task["symbol"], self._parsed_context(task["symbol"], task["context"])
+        analyses: dict[str, dict[str, Any]] = {}
+        calls: list[dict[str, Any]] = []
+        failure: dict[str, Any] | None = None
+        answers = await _all(
+            self._ask(agent, AnalystInputs(agent=agent, context=context), symbol)
+            for agent in ANALYSTS
         )
+        outputs: dict[str, Any] = {}
+        for agent, (output, record, failed) in zip(ANALYSTS, answers, strict=True):
+            calls.append(record)
+            if failed is not None:
+                failure = failure or failed
+            else:
+                outputs[agent] = output
+                analyses[_key(symbol, agent)] = output.model_dump(mode="json")
+        await self._research_progress(task, "analysts")
+        if failure is not None:
+            return {"analyses": analyses, "failures": {symbol: failure}, "calls": calls}
+        theses: dict[str, dict[str, Any]] = {}
+        inputs = {
+            agent: ResearchInputs(
+                agent=agent,
+                context=context,
+                technical=outputs["technical_analyst"],
+                sentiment=outputs["news_analyst"],
+                fundamentals=outputs["fundamentals_analyst"],
+            )
+            for agent in RESEARCHERS
+        }
+        answers = await _all(self._ask(agent, inputs[agent], symbol) for agent in RESEARCHERS)
+        for agent, (output, record, failed) in zip(RESEARCHERS, answers, strict=True):
+            expected = "BULLISH" if agent == "bullish_researcher" else "BEARISH"
+            if failed is None and getattr(output, "stance", expected) != expected:
+                message = f"the {agent} argued {getattr(output, 'stance', '?')}, not {expected}"
+                record = {**record, "error_code": "WRONG_STANCE", "error": message}
+                failed = _failure("WRONG_STANCE", agent, message)
+            calls.append(record)
+            if failed is not None:
+                failure = failure or failed
+            else:
+                theses[_key(symbol, agent)] = output.model_dump(mode="json")
+        update: dict[str, Any] = {"analyses": analyses, "theses": theses, "calls": calls}
+        if failure is not None:
+            update["failures"] = {symbol: failure}
+        return update
+
+    async def _ask(
+        self, agent: str, inputs: Any, symbol: str
+    ) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:
+        """(output, call record, None), or (None, record, failure) when the agent failed."""
         try:
             output, record = await self.deps.caller.call(agent, inputs, symbol=symbol)
         except AgentFailure as failure:
-            return {
-                "failures": {symbol: _failure(failure.code, agent, failure.message)},
-                "calls": [failure.record],
-            }
-        expected = "BULLISH" if agent == "bullish_researcher" else "BEARISH"
-        if getattr(output, "stance", expected) != expected:
-            message = f"the {agent} argued {getattr(output, 'stance', '?')}, not {expected}"
-            record = {**record, "error_code": "WRONG_STANCE", "error": message}
-            return {
-                "failures": {symbol: _failure("WRONG_STANCE", agent, message)},
-                "calls": [record],
-            }
-        return {"theses": {_key(symbol, agent): output.model_dump(mode="json")}, "calls": [record]}
+            return None, failure.record, _failure(failure.code, agent, failure.message)
+        return output, record, None
+
+    async def _research_progress(self, task: dict[str, Any], done: str) -> None:
+        """Stage events of the pipelined research: the first symbol to reach its researchers
+        starts `research`; the last symbol of this run to finish its analysts completes
+        `analysts` (a resumed run that skips finished symbols leaves that to the trader)."""
+        self._analysed += 1
+        if self._analysed == 1:
+            await self._stage_once(task, "research", "started")
+        if self._analysed >= int(task.get("of", 0)):
+            await self._stage_once(task, "analysts", "completed")
+
+    async def _stage_once(self, state: Any, stage: str, status: str) -> None:
+        if (stage, status) not in self._announced:
+            self._announced.add((stage, status))
+            await self._stage(state, stage, status)
 
     # DECIDE: trader and the dual gate ----------------------------------------------------
 
     def _trader_inputs(
         self, state: CycleState, symbols: Sequence[str], round_: int
     ) -> TraderInputs:
-        analyses, theses = state.get("analyses", {}), state.get("theses", {})
-        briefs = [
-            SymbolBrief(
-                context=SymbolContext.model_validate(state["contexts"][s]),
-                technical=TechnicalAnalysis.model_validate(analyses[_key(s, "technical_analyst")]),
-                sentiment=SentimentAnalysis.model_validate(analyses[_key(s, "news_analyst")]),
-                fundamentals=FundamentalsAnalysis.model_validate(
-                    analyses[_key(s, "fundamentals_analyst")]
-                ),
-                bull=ResearchThesis.model_validate(theses[_key(s, "bullish_researcher")]),
-                bear=ResearchThesis.model_validate(theses[_key(s, "bearish_researcher")]),
-                limits=SymbolLimits.model_validate(state["limits"][s]),
-            )
-            for s in symbols
-        ]
+        briefs = [self._brief(state, s) for s in symbols]
         previous = None
         feedback: dict[str, list[str]] = {}
         if round_ > 1:
@@ -396,9 +420,34 @@ class CycleNodes:
             feedback=feedback,
         )
 
+    def _parsed_context(self, symbol: str, raw: dict[str, Any]) -> SymbolContext:
+        # Parsed once per symbol per run (the context is final after ORIENT).
+        found = self._contexts.get(symbol)
+        if found is None:
+            found = self._contexts[symbol] = SymbolContext.model_validate(raw)
+        return found
+
+    def _brief(self, state: CycleState, s: str) -> SymbolBrief:
+        found = self._briefs.get(s)
+        if found is None:
+            analyses, theses = state.get("analyses", {}), state.get("theses", {})
+            found = self._briefs[s] = SymbolBrief(
+                context=self._parsed_context(s, state["contexts"][s]),
+                technical=TechnicalAnalysis.model_validate(analyses[_key(s, "technical_analyst")]),
+                sentiment=SentimentAnalysis.model_validate(analyses[_key(s, "news_analyst")]),
+                fundamentals=FundamentalsAnalysis.model_validate(
+                    analyses[_key(s, "fundamentals_analyst")]
+                ),
+                bull=ResearchThesis.model_validate(theses[_key(s, "bullish_researcher")]),
+                bear=ResearchThesis.model_validate(theses[_key(s, "bearish_researcher")]),
+                limits=SymbolLimits.model_validate(state["limits"][s]),
+            )
+        return found
+
     async def trader(self, state: CycleState) -> dict[str, Any]:
         round_ = state.get("round", 0) + 1
         if round_ == 1:
+            await self._stage_once(state, "analysts", "completed")
             await self._stage(state, "research", "completed")
             theses = state.get("theses", {})
             pending: list[str] = []
@@ -590,7 +639,8 @@ class CycleNodes:
         await self._stage(state, "approval", "completed", round_)
         return update
 
-    def after_consensus(self, state: CycleState) -> str:
+    @staticmethod
+    def after_consensus(state: CycleState) -> str:
         if state.get("pending") and state.get("round", 1) < state.get("max_rounds", 3):
             return "trader"
         return "act"

@@ -65,6 +65,9 @@ def bars_of(entry: md.SymbolSnapshot) -> Bars | None:
         return None
     rows = list(entry.bars)
     try:
+        # NumPy parses the decimal strings in one pass (the same correctly rounded values
+        # `float()` gives, and the same ValueError for text that is not a number).
+        prices = np.array([(r.open, r.high, r.low, r.close) for r in rows], dtype=np.float64)
         return Bars(
             symbol=entry.symbol,
             timeframe=Timeframe.parse(rows[0].timeframe),
@@ -72,11 +75,11 @@ def bars_of(entry: md.SymbolSnapshot) -> Bars | None:
                 [r.timestamp.seconds * 1_000_000_000 + r.timestamp.nanos for r in rows],
                 dtype=np.int64,
             ),
-            open=np.array([float(r.open) for r in rows]),
-            high=np.array([float(r.high) for r in rows]),
-            low=np.array([float(r.low) for r in rows]),
-            close=np.array([float(r.close) for r in rows]),
-            volume=np.array([float(r.volume) for r in rows]),
+            open=prices[:, 0].copy(),
+            high=prices[:, 1].copy(),
+            low=prices[:, 2].copy(),
+            close=prices[:, 3].copy(),
+            volume=np.array([r.volume for r in rows], dtype=np.float64),
         )
     except (BarsError, ValueError):
         return None

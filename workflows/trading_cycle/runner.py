@@ -56,7 +56,7 @@ from workflows.trading_cycle.contract import (
     Progress,
     ProgressCallback,
 )
-from workflows.trading_cycle.graph import build_graph
+from workflows.trading_cycle.graph import CycleRun, compiled_graph
 from workflows.trading_cycle.nodes import CycleDeps, CycleNodes
 from workflows.trading_cycle.persist import cycle_status, final_decisions, persist, usage_totals
 from workflows.trading_cycle.state import CycleState
@@ -395,7 +395,8 @@ class CycleRunner:
                     await progress(Progress(cycle_id, "persist", "completed"))
                 return result
 
-            graph = build_graph(nodes, persist_node).compile(checkpointer=saver)
+            graph = compiled_graph().copy(update={"checkpointer": saver})
+            run = CycleRun(nodes, persist_node)
             initial: CycleState | None = None
             if not resume:
                 initial = {
@@ -412,7 +413,7 @@ class CycleRunner:
             interrupted = False
             try:
                 async for _chunk in graph.astream(
-                    initial, config, stream_mode="updates", durability="sync"
+                    initial, config, context=run, stream_mode="updates", durability="sync"
                 ):
                     if stop is not None and stop.is_set():
                         interrupted = True

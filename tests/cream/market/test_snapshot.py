@@ -125,3 +125,10 @@ async def test_naive_as_of_is_refused(feed):
 )
 def test_prices_are_written_as_short_decimal_strings(value, text):
     assert format_price(value) == text
+
+
+def test_the_price_cache_gives_zero_one_spelling_whichever_sign_came_first():
+    format_price.cache_clear()
+    assert format_price(-0.0) == "0.00"
+    assert format_price(0.0) == "0.00"
+    assert format_price(-1.5) == "-1.50"

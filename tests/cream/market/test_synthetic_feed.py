@@ -202,3 +202,19 @@ async def test_option_chain_respects_expiry_bounds(feed):
     low, high = date.fromisoformat(expiries[1]), date.fromisoformat(expiries[2])
     bounded = await feed.option_chain("MSFT", T0, min_expiry=low, max_expiry=high)
     assert sorted({o.contract.expiry for o in bounded.options}) == expiries[1:3]
+
+
+def test_bars_from_cached_sessions_equal_bars_sampled_afresh():
+    warm = SyntheticFeed(UNIVERSE, ManualClock(T0))
+    for k in range(30):  # ends spread over six weeks, so sessions enter the cache piecemeal
+        end = T0 + timedelta(hours=5 * k + 1)
+        for timeframe, limit in (("1h", 120), ("1h", 3), ("1d", 40), ("1h", 700)):
+            cold = SyntheticFeed(UNIVERSE, ManualClock(T0))
+            cached = warm.bars_now("AAPL", timeframe, end=end, limit=limit)
+            fresh = cold.bars_now("AAPL", timeframe, end=end, limit=limit)
+            for column in ("timestamps", "open", "high", "low", "close", "volume"):
+                assert np.array_equal(getattr(cached, column), getattr(fresh, column)), (
+                    k,
+                    timeframe,
+                    column,
+                )
