@@ -8,6 +8,7 @@ keys are sorted so the same inputs always give the same prompt, hence the same p
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any, Final
 
 from agents.inputs import (
@@ -30,11 +31,11 @@ _RATIONALE_CHARS: Final = 200
 def render(inputs: AgentInputs) -> str:
     """The user prompt for any agent's inputs."""
     if isinstance(inputs, AnalystInputs):
-        body: dict[str, Any] = {"task": "analyse", "symbol": compact_context(inputs.context)}
+        body: dict[str, Any] = {"task": "analyse", "symbol": _compact_rounded(inputs.context)}
     elif isinstance(inputs, ResearchInputs):
         body = {
             "task": "research",
-            "symbol": compact_context(inputs.context),
+            "symbol": _compact_rounded(inputs.context),
             "technical": _dump(inputs.technical),
             "sentiment": _dump(inputs.sentiment),
             "fundamentals": _dump(inputs.fundamentals),
@@ -76,9 +77,28 @@ def compact_context(context: SymbolContext) -> dict[str, Any]:
     return body
 
 
+class _Rounded(dict[str, Any]):
+    """A subtree that is rounded already: `_rounded` passes it through untouched."""
+
+
+# id(context) → its compact, rounded form, for as long as the (frozen) context lives: a
+# symbol's context goes into the prompts of five agents, the trader and both approvers.
+_COMPACT: dict[int, _Rounded] = {}
+
+
+def _compact_rounded(context: SymbolContext) -> _Rounded:
+    key = id(context)
+    found = _COMPACT.get(key)
+    if found is None:
+        found = _Rounded(_rounded(compact_context(context)))
+        _COMPACT[key] = found
+        weakref.finalize(context, _COMPACT.pop, key, None)
+    return found
+
+
 def _brief(brief: SymbolBrief) -> dict[str, Any]:
     return {
-        "context": compact_context(brief.context),
+        "context": _compact_rounded(brief.context),
         "technical": _dump(brief.technical),
         "sentiment": _dump(brief.sentiment),
         "fundamentals": _dump(brief.fundamentals),
@@ -141,6 +161,8 @@ def _dump(model: Any) -> Any:
 
 
 def _rounded(node: Any) -> Any:
+    if isinstance(node, _Rounded):
+        return node
     if isinstance(node, float):
         return round(node, 4) if abs(node) < 1000 else round(node, 2)
     if isinstance(node, dict):

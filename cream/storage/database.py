@@ -11,9 +11,11 @@ schemes, and conditional logic is written in SQL (`ON CONFLICT`, `WHERE EXISTS`)
 as read-then-write in Python.
 
 Other consequences of the client, handled here:
-- the file client opens a sqlite3 connection per call with no busy timeout, so a write that
-  meets another process's lock is retried with a backoff up to `busy_timeout_seconds`; the
-  database is switched to WAL so readers never block the writer;
+- the file client's connection has no busy timeout, so a write that meets another
+  connection's lock is retried with a backoff up to `busy_timeout_seconds`, starting at half
+  a millisecond (a writer holds the lock for about a millisecond; SQLite's own busy handler
+  would sleep 1, 2, 5, 10 ms...); the database is switched to WAL so readers never block the
+  writer;
 - the HTTP client has no request timeout, so each call is bounded by `timeout_seconds`;
 - only `file:`, `http:` and `https:` URLs are accepted (Turso: use the `https://` form).
 """
@@ -277,7 +279,7 @@ class Database:
         if self._closed:
             raise DatabaseUnavailableError(f"the database handle for {self.url} is closed")
         deadline = time.monotonic() + self._busy_timeout
-        delay = 0.005
+        delay = 0.0005
         while True:
             try:
                 if self._target.file_path is not None:
@@ -289,7 +291,7 @@ class Database:
                 if busy and self._target.file_path is not None and time.monotonic() < deadline:
                     # A busy statement or batch wrote nothing, so running it again is safe.
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, 0.1)
+                    delay = min(delay * 2, 0.05)
                     continue
                 raise self._translate_libsql(exc, busy=busy) from exc
             except TimeoutError as exc:

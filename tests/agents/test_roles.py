@@ -91,3 +91,28 @@ def test_prompts_stay_small_per_symbol() -> None:
 def test_rendering_is_deterministic() -> None:
     inputs = trader_inputs_for([context_for("AAPL", "flat")])
     assert ROLES["trader"].render(inputs) == ROLES["trader"].render(inputs.model_copy())
+
+
+def test_a_context_rendered_again_gives_the_same_prompt_as_a_fresh_copy() -> None:
+    import gc
+    import importlib
+
+    # `agents.roles.render` the module (the package also exports a `render` function).
+    render_module = importlib.import_module("agents.roles.render")
+
+    context = context_for("MSFT", "bullish")
+    inputs = AnalystInputs(agent="technical_analyst", context=context)
+    first = ROLES["technical_analyst"].render(inputs)
+    again = ROLES["technical_analyst"].render(inputs)
+    fresh = ROLES["technical_analyst"].render(
+        AnalystInputs(agent="technical_analyst", context=context.model_copy(deep=True))
+    )
+    assert first == again == fresh
+    # The uncached path: rounding the whole body at once gives the same text.
+    body = {"task": "analyse", "symbol": render_module.compact_context(context)}
+    assert render_module.to_json(body) == first
+    key = id(context)
+    assert key in render_module._COMPACT
+    del inputs, context
+    gc.collect()
+    assert key not in render_module._COMPACT, "a context's cached form lives only as long as it"

@@ -99,7 +99,9 @@ class CycleHarness:
         )
         for key, value in overrides.items():
             setattr(parts, key, value)
-        return CycleRunner(parts)
+        runner = CycleRunner(parts)
+        self.runners.append(runner)
+        return runner
 
     async def configure(self, *assignments: str) -> None:
         """Promotes a config with these `key=value` changes (the real promote workflow)."""
@@ -110,6 +112,8 @@ class CycleHarness:
         await service.promote(env, by="test")
 
     async def close(self) -> None:
+        for runner in self.runners:
+            await runner.aclose()
         await self.engine.close()
         await self.channel.close()
         await self.runtime.stop(0)

@@ -121,3 +121,20 @@ def test_cream_cycle_json_runs_offline_and_starts_its_own_engine(tmp_path: Path)
             assert d["reason_code"]
     assert "starting a local engine" in done.stderr
     assert "[observe] completed" in done.stderr
+
+
+async def test_the_checkpoint_store_closes_after_the_result_and_aclose_waits_for_it(
+    harness: CycleHarness,
+) -> None:
+    runner = harness.runner()
+    result = await runner.run(CycleRequest(symbols=("NVDA",), provider="rules"))
+    assert result.status == "completed"
+    wal = harness.tmp / "checkpoints.sqlite-wal"
+    await runner.aclose()
+    # The last connection closed: SQLite copied the WAL back into the file and removed it.
+    assert not wal.exists()
+    assert not runner._closing
+    # A later run of the same runner resumes nothing and opens the store again.
+    again = await runner.run(CycleRequest(cycle_id=result.cycle_id, provider="rules"))
+    assert again.status == "completed" and again.cycle_id == result.cycle_id
+    await runner.aclose()

@@ -113,6 +113,7 @@ class AgentCaller:
         max_repairs: int = 2,
         tool_data: ToolDataSource | None = None,
         max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
+        tool_feed: OptionChainSource | None = None,
     ) -> None:
         self._providers = providers
         self._agents = agents
@@ -121,7 +122,8 @@ class AgentCaller:
         self._max_repairs = max_repairs
         self._tool_source = tool_data
         self._max_tool_rounds = max_tool_rounds
-        self._tool_data: asyncio.Task[ToolData] | None = None
+        self._tool_feed = tool_feed
+        self._tool_data: asyncio.Future[ToolData] | None = None
 
     @property
     def budget(self) -> CycleBudget:
@@ -129,6 +131,20 @@ class AgentCaller:
 
     def resolved(self, agent: str) -> ResolvedAgent:
         return self._agents[agent]
+
+    def prime_tool_data(
+        self,
+        as_of: datetime,
+        contexts: Mapping[str, SymbolContext],
+        portfolio: PortfolioView,
+    ) -> None:
+        """Hands the tools the data ORIENT just produced (the same values it checkpoints), so
+        the first agent does not wait for the checkpoint to be read back. A resumed run, whose
+        ORIENT ran before, loads them from the checkpoint instead (`tool_data`)."""
+        if self._tool_data is None:
+            ready: asyncio.Future[ToolData] = asyncio.get_running_loop().create_future()
+            ready.set_result(ToolData(as_of, contexts, portfolio, feed=self._tool_feed))
+            self._tool_data = ready
 
     async def _offer_tools(self, request: GenerationRequest[Any]) -> GenerationRequest[Any]:
         """`request` with its role's tools over the cycle's data (loaded once, shared)."""

@@ -254,6 +254,7 @@ class CycleNodes:
             if self.deps.db is not None
             else None
         )
+        final: dict[str, SymbolContext] = {}
         for symbol in live_symbols(state):
             context = SymbolContext.model_validate(contexts[symbol])
             try:
@@ -270,6 +271,7 @@ class CycleNodes:
                 gaps = [*context.gaps, gap] if gap else context.gaps
                 context = context.model_copy(update={"memory": memory, "gaps": gaps})
                 contexts[symbol] = context.model_dump(mode="json")
+                final[symbol] = context
                 if situation is not None:
                     situations[symbol] = {
                         "symbol": situation.symbol,
@@ -291,6 +293,18 @@ class CycleNodes:
                 await self.deps.db.batch(labels)
             except Exception:  # labels are a record of ORIENT, not an input to the cycle
                 log.exception("cycle %s: regime labels were not stored", state["cycle_id"])
+        # The contexts are final now: the agents' inputs and tools use these objects.
+        for symbol, context in final.items():
+            if symbol not in failures:
+                self._contexts[symbol] = context
+        self.deps.caller.prime_tool_data(
+            as_of,
+            {
+                symbol: final.get(symbol) or SymbolContext.model_validate(raw)
+                for symbol, raw in contexts.items()
+            },
+            portfolio,
+        )
         await self._stage(state, "orient", "completed")
         await self._stage(state, "analysts", "started")
         return {
