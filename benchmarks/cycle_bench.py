@@ -6,9 +6,11 @@ and the offline `rules` cycle's cost per symbol.
   with it are under way, as a remote model thinks on its own machine), behind a
   per-provider limiter of 64 calls in flight. Wall time divided by the critical path:
   analyst + researcher + trader + one approval round = 4 calls = 800 ms; the median of 3
-  cycles (7 without --quick). The same run under the default Gemini limiter (16 in flight)
-  is reported beside it, because that is what a real key gets by default. The process
-  freezes its startup heap first, as the worker does (`cream.heap`).
+  cycles (7 without --quick). The engine runs in its own process, as `cream up` runs it,
+  and the cycle's process freezes its startup heap first, as the worker does
+  (`cream.heap`). `..._engine_in_process` (without --quick) is the same with the engine in
+  the cycle's process; `..._16_in_flight` is one cycle under the default Gemini limiter
+  (16 in flight), because that is what a real key gets by default.
 - `cycle_llm_calls_per_symbol`, `cycle_prompt_tokens_per_symbol`: the same 20-symbol cycle,
   prompts as written, tokens counted with `agents.providers.tokens.count_tokens` (an
   estimate of a cl100k-style tokenizer; no tokenizer vocabulary is available offline).
@@ -95,20 +97,28 @@ async def _cycle(harness: CycleHarness, provider: Provider) -> float:
     return elapsed
 
 
+async def _wide(harness: CycleHarness, runs: int) -> tuple[float, TimedProvider]:
+    """The median wall of `runs` 64-in-flight cycles, and the last run's provider."""
+    walls: list[float] = []
+    timed = TimedProvider(CALL_SECONDS)
+    for _ in range(runs):
+        timed = TimedProvider(CALL_SECONDS)
+        wide = LimitedProvider(timed, ProviderLimiter(64, 100_000, key="bench-wide"))
+        walls.append(await _cycle(harness, wide))
+    return statistics.median(walls), timed
+
+
 async def _run(quick: bool) -> dict[str, Any]:
+    runs = WIDE_RUNS_QUICK if quick else WIDE_RUNS
     with tempfile.TemporaryDirectory() as tmp:
-        harness = await start_harness(Path(tmp), symbols=SYMBOLS)
+        # The engine in its own process, as `cream up` runs it.
+        harness = await start_harness(Path(tmp), symbols=SYMBOLS, separate_engine=True)
         freeze_startup_heap()  # as the worker does once its setup is done
         try:
             rules_runs = 1 if quick else 3
             await _cycle(harness, RulesProvider())  # warm-up: imports, caches, first writes
             rules = min([await _cycle(harness, RulesProvider()) for _ in range(rules_runs)])
-            walls: list[float] = []
-            for _ in range(WIDE_RUNS_QUICK if quick else WIDE_RUNS):
-                timed = TimedProvider(CALL_SECONDS)
-                wide = LimitedProvider(timed, ProviderLimiter(64, 100_000, key="bench-wide"))
-                walls.append(await _cycle(harness, wide))
-            wall = statistics.median(walls)
+            wall, timed = await _wide(harness, runs)
             calls, tokens = timed.calls, timed.prompt_tokens()
             narrow = LimitedProvider(
                 TimedProvider(CALL_SECONDS), ProviderLimiter(16, 100_000, key="bench-16")
@@ -118,13 +128,25 @@ async def _run(quick: bool) -> dict[str, Any]:
             await harness.close()
     critical = CRITICAL_PATH_CALLS * CALL_SECONDS
     n = len(SYMBOLS)
-    return {
+    figures = {
         "cycle_wall_over_critical_path": round(wall / critical, 3),
         "cycle_wall_over_critical_path_16_in_flight": round(wall_16 / critical, 3),
         "cycle_llm_calls_per_symbol": round(calls / n, 2),
         "cycle_prompt_tokens_per_symbol": round(tokens / n),
         "cycle_rules_ms_per_symbol": round(rules * 1000 / n, 1),
     }
+    if not quick:
+        with tempfile.TemporaryDirectory() as tmp:
+            # The same cycles with the engine sharing the cycle's interpreter (its simulated
+            # fills and background loops then compete with the cycle for the GIL).
+            harness = await start_harness(Path(tmp), symbols=SYMBOLS)
+            try:
+                await _cycle(harness, RulesProvider())
+                shared, _ = await _wide(harness, runs)
+            finally:
+                await harness.close()
+        figures["cycle_wall_over_critical_path_engine_in_process"] = round(shared / critical, 3)
+    return figures
 
 
 def run(quick: bool) -> dict[str, Any]:

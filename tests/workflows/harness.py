@@ -1,18 +1,23 @@
 """A real engine (gRPC, simulator broker, synthetic feed) and a cycle runner wired to it.
 
-Everything runs in-process on loopback with one file database and a manual clock at a
-Wednesday market open, so cycles are deterministic. `FaultyProvider` wraps a real provider
-and injects one scripted fault per call of a chosen agent.
+Everything runs on loopback with one file database and a manual clock at a Wednesday market
+open, so cycles are deterministic. The engine runs in-process, or in a child process of its
+own (`separate_engine=True`) as `cream up` runs it, so that its background work (simulated
+fills, stop monitor, config watcher) does not share the cycle's interpreter. `FaultyProvider`
+wraps a real provider and injects one scripted fault per call of a chosen agent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from pydantic import BaseModel
@@ -71,9 +76,81 @@ class FaultyProvider:
         return await self.inner.generate(request)
 
 
+class EngineHandle(Protocol):
+    """What the harness needs of a running engine."""
+
+    @property
+    def port(self) -> int: ...
+
+    async def stop(self, grace: float = 5.0) -> None: ...
+
+
+class EngineProcess:
+    """The harness's engine in a child process: same database, clock time and feed."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess, conn: Connection) -> None:
+        self._process = process
+        self._conn = conn
+        self.port = 0
+
+    @classmethod
+    async def start(cls, db_url: str, symbols: tuple[str, ...]) -> EngineProcess:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        process = context.Process(
+            target=_serve_engine, args=(db_url, symbols, theirs), name="cream-engine", daemon=True
+        )
+        process.start()
+        engine = cls(process, ours)
+
+        def started() -> bool:
+            # Whichever comes first: the port on the pipe, or the child's death.
+            return ours in wait([ours, process.sentinel], 120)
+
+        if not await asyncio.to_thread(started):
+            process.kill()
+            raise RuntimeError(
+                f"the engine process did not start (exit code {process.exitcode}); see its stderr"
+            )
+        engine.port = int(ours.recv())
+        return engine
+
+    async def stop(self, grace: float = 5.0) -> None:
+        with contextlib.suppress(OSError):  # the child is gone already
+            self._conn.send("stop")
+        await asyncio.to_thread(self._process.join, max(grace, 10.0))
+        if self._process.is_alive():
+            self._process.kill()
+            await asyncio.to_thread(self._process.join, 10.0)
+
+
+def _serve_engine(db_url: str, symbols: tuple[str, ...], conn: Connection) -> None:
+    async def serve() -> None:
+        runtime = await _start_engine(db_url, symbols)
+        conn.send(runtime.port)
+        await asyncio.to_thread(conn.recv)
+        await runtime.stop(0)
+
+    asyncio.run(serve())
+
+
+async def _start_engine(db_url: str, symbols: tuple[str, ...]) -> EngineRuntime:
+    clock = ManualClock(MARKET_OPEN)
+    settings = Settings(cream_env=Environment.PAPER, cream_db_url=db_url)
+    feed = SyntheticFeed(sorted({*DEFAULT_UNIVERSE, *DEFAULT_SECTORS, *symbols}), clock)
+    return await start_engine(
+        settings,
+        listen="127.0.0.1:0",
+        clock=clock,
+        feed=feed,
+        simulator=SimulatorConfig(tick_seconds=0.02),
+        stop_interval_seconds=0.05,
+    )
+
+
 @dataclass
 class CycleHarness:
-    runtime: EngineRuntime
+    runtime: EngineHandle
     engine: EngineClient
     channel: grpc.aio.Channel
     db: Database
@@ -120,20 +197,18 @@ class CycleHarness:
         await self.db.close()
 
 
-async def start_harness(tmp: Path, *, symbols: tuple[str, ...] = ()) -> CycleHarness:
+async def start_harness(
+    tmp: Path, *, symbols: tuple[str, ...] = (), separate_engine: bool = False
+) -> CycleHarness:
     clock = ManualClock(MARKET_OPEN)
     url = f"file:{tmp / 'cream.db'}"
     settings = Settings(cream_env=Environment.PAPER, cream_db_url=url)
     db = await Database.connect(url)
     await ConfigService(db, clock=clock).seed("PAPER")
-    feed = SyntheticFeed(sorted({*DEFAULT_UNIVERSE, *DEFAULT_SECTORS, *symbols}), clock)
-    runtime = await start_engine(
-        settings,
-        listen="127.0.0.1:0",
-        clock=clock,
-        feed=feed,
-        simulator=SimulatorConfig(tick_seconds=0.02),
-        stop_interval_seconds=0.05,
+    runtime: EngineHandle = (
+        await EngineProcess.start(url, symbols)
+        if separate_engine
+        else await _start_engine(url, symbols)
     )
     address = f"127.0.0.1:{runtime.port}"
     engine = EngineClient(address, timeout=10)

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import grpc
 import pytest
@@ -30,7 +31,7 @@ from cream.settings import Environment, Settings
 from cream.storage.database import Database
 from cream.v1 import common_pb2 as c
 from cream.v1 import execution_pb2 as ex
-from tests.cream.engine.watch import Watch
+from tests.cream.engine.watch import HasRuntime, Watch
 from tests.fakes.alpaca import FakeAlpaca
 from tests.fakes.alpaca.server import KEY, SECRET
 from tests.workflows.harness import MARKET_OPEN, CycleHarness, FaultyProvider
@@ -103,7 +104,8 @@ def order_state(
 async def test_a_paper_cycle_trades_through_alpaca_and_its_fills_come_back(fake, tmp_path):
     harness = await start_alpaca_harness(tmp_path, fake)
     try:
-        async with Watch(harness) as watch:
+        # This harness's engine is in-process (`start_alpaca_harness`), so Watch can see it.
+        async with Watch(cast(HasRuntime, harness)) as watch:
             result = await harness.runner().run(
                 CycleRequest(symbols=SYMBOLS, provider="rules", trigger="test")
             )
