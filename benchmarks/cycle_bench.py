@@ -12,8 +12,8 @@ and the offline `rules` cycle's cost per symbol.
   the cycle's process; `..._16_in_flight` is one cycle under the default Gemini limiter
   (16 in flight), because that is what a real key gets by default.
 - `cycle_llm_calls_per_symbol`, `cycle_prompt_tokens_per_symbol`: the same 20-symbol cycle,
-  prompts as written, tokens counted with `agents.providers.tokens.count_tokens` (an
-  estimate of a cl100k-style tokenizer; no tokenizer vocabulary is available offline).
+  prompts as written (system and user message), counted exactly with the `cl100k_base`
+  tokenizer (`agents.providers.tokens.count_tokens`, embedded in the Rust core).
 - `cycle_rules_ms_per_symbol`: a full offline cycle with `rules`, per symbol (engine over
   gRPC, file database, persistence and events included).
 """

@@ -5,6 +5,7 @@ mod functions;
 mod orders;
 mod risk;
 mod tactics;
+mod tokens;
 
 use pyo3::prelude::*;
 
@@ -25,5 +26,6 @@ fn engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tactics::PySlice>()?;
     m.add_function(wrap_pyfunction!(tactics::slice_schedule, m)?)?;
     m.add_function(wrap_pyfunction!(tactics::child_limit_price, m)?)?;
+    m.add_function(wrap_pyfunction!(tokens::count_tokens_cl100k, m)?)?;
     Ok(())
 }

@@ -32,10 +32,22 @@ def test_dated_model_ids_take_their_family_price_and_unknown_ones_fail() -> None
         price_for("gpt-5")
 
 
-def test_token_estimate_tracks_text_size() -> None:
-    assert count_tokens("") == 0
-    # cl100k counts this sentence as 10 tokens.
-    assert count_tokens("The quick brown fox jumps over the lazy dog.") == 10
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("", 0),
+        ("hello world", 2),  # cl100k ids 15339, 1917
+        ("Hello, world!", 4),  # 9906, 11, 1917, 0
+        ("How's it going?", 5),  # 4438, 596, 433, 2133, 30
+        ("The quick brown fox jumps over the lazy dog.", 10),
+        ("<|endoftext|>", 7),  # special-token text is counted as plain text
+    ],
+)
+def test_tokens_are_counted_with_the_cl100k_encoding(text: str, tokens: int) -> None:
+    assert count_tokens(text) == tokens
+
+
+def test_token_counts_grow_with_the_text() -> None:
     short = count_tokens('{"symbol": "AAPL", "close": 187.25}')
     assert 10 <= short <= 20
     assert count_tokens('{"symbol": "AAPL", "close": 187.25}\n' * 10) >= 10 * short
