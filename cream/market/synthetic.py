@@ -25,7 +25,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from cream.clock import Clock
 from cream.market import synthetic_path as path
-from cream.market.bars import Bars, FloatArray, IntArray, Timeframe, to_ns
+from cream.market.bars import Bars, BarsError, FloatArray, IntArray, Timeframe, to_ns
 from cream.market.compute import off_loop
 from cream.market.feed import OptionChain, OptionQuoteBatch, QuoteBatch, unavailable
 from cream.market.occ import OccSymbolError, build_occ, parse_occ
@@ -231,8 +231,29 @@ class SyntheticFeed:
             ReplayRequestError: INVALID_LIMIT (not 1..MAX_BARS) or NAIVE_DATETIME.
             BarsError: UNKNOWN_TIMEFRAME.
         """
+        if self._sampled(symbol, timeframe, end, limit):
+            # Every session asked for was sampled before: slicing them is quicker than a
+            # trip to the market worker thread.
+            return self.bars_now(symbol, timeframe, end=end, limit=limit)
         # Sampling a long path is pure CPU work: keep it off the event loop.
         return await off_loop(self.bars_now, symbol, timeframe, end=end, limit=limit)
+
+    def _sampled(self, symbol: str, timeframe: Timeframe | str, end: datetime, limit: int) -> bool:
+        """Whether `bars_now` would find every session it needs in the cache (False for a
+        request it would refuse: the worker thread raises the error)."""
+        try:
+            tf = Timeframe.parse(timeframe)
+            if isinstance(limit, bool) or not 1 <= limit <= MAX_BARS or end.utcoffset() is None:
+                return False
+            days = (
+                path.trading_days(end, limit // path.SESSION_HOURS + 2, include="opened")
+                if tf is Timeframe.HOUR_1
+                else path.trading_days(end, limit, include="closed")
+            )
+        except (BarsError, TypeError, ValueError):
+            return False
+        with self._days_lock:
+            return all((symbol, day) in self._days for day in days)
 
     def bars_now(
         self, symbol: str, timeframe: Timeframe | str, *, end: datetime, limit: int

@@ -218,3 +218,20 @@ def test_bars_from_cached_sessions_equal_bars_sampled_afresh():
                     timeframe,
                     column,
                 )
+
+
+async def test_bars_of_sampled_sessions_are_served_without_the_worker_thread(feed, monkeypatch):
+    import cream.market.synthetic as synthetic
+
+    first = await feed.bars("MSFT", "1h", end=T0, limit=60)  # samples the sessions
+
+    async def no_worker(*_args, **_kwargs):
+        raise AssertionError("cached bars went to the worker thread")
+
+    monkeypatch.setattr(synthetic, "off_loop", no_worker)
+    again = await feed.bars("MSFT", "1h", end=T0, limit=60)
+    assert np.array_equal(again.close, first.close)
+    assert np.array_equal(again.timestamps, first.timestamps)
+    # A request the feed refuses still goes the long way, which raises the feed's error.
+    with pytest.raises(AssertionError):
+        await feed.bars("MSFT", "1h", end=T0, limit=0)
