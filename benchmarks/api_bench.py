@@ -102,21 +102,41 @@ async def _wait_ready(base: str) -> None:
     raise RuntimeError("the API server did not start")
 
 
+# Connections the server dropped under load, over every p99 run (reported, not hidden).
+_DROPPED: list[str] = []
+
+
 async def _p99(base: str, path: str, clients: int, per_client: int) -> float:
+    """p99 latency of `path` from `clients` keep-alive clients.
+
+    A request whose connection the server dropped (seen now and then with 50 clients on 2
+    cores) is counted in `_DROPPED` and sent again on a new connection; more than 1 % of
+    them fails the benchmark.
+    """
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
 
+        async def get() -> httpx.Response:
+            for _ in range(3):
+                try:
+                    return await http.get(path, headers=AUTH)
+                except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+                    _DROPPED.append(f"{path}: {type(exc).__name__}")
+            raise RuntimeError(f"{path}: the server dropped the connection three times")
+
         async def worker() -> None:
-            await http.get(path, headers=AUTH)  # opens this client's connection, unmeasured
+            await get()  # opens this client's connection, unmeasured
             for _ in range(per_client):
                 start = time.perf_counter()
-                response = await http.get(path, headers=AUTH)
+                response = await get()
                 latencies.append((time.perf_counter() - start) * 1000)
                 if response.status_code != 200:
                     raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
 
         await asyncio.gather(*(worker() for _ in range(clients)))
+    if len(_DROPPED) > 0.01 * clients * per_client:
+        raise RuntimeError(f"the server dropped {len(_DROPPED)} connections: {_DROPPED[:3]}")
     latencies.sort()
     return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
 
@@ -170,6 +190,7 @@ async def _fanout(base: str, url: str, clients: int, events: int) -> tuple[float
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
+    _DROPPED.clear()
     with tempfile.TemporaryDirectory() as folder:
         url = f"file:{Path(folder) / 'bench.db'}"
         await _prepare(url, 10_000)
@@ -198,6 +219,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
         "api_decisions_p99_ratio_vs_session": round(decisions / reference, 2),
         "ws_fanout_events_per_s": round(rate, 1),
         "ws_fanout_dropped": dropped,
+        "api_connections_dropped": len(_DROPPED),
     }
 
 
