@@ -9,9 +9,9 @@ theirs. After a call, the providers' own usage reports (exact) are what cost and
 
 from __future__ import annotations
 
-from cream._engine import count_tokens_cl100k
+from cream.engine.tokens import count_cl100k
 
 
 def count_tokens(text: str) -> int:
     """The number of `cl100k_base` tokens `text` takes as a prompt (0 for an empty text)."""
-    return count_tokens_cl100k(text)
+    return count_cl100k(text)
