@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import operator
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypedDict
+
+import pytest
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
 
 from tests.workflows.harness import CycleHarness
+from workflows.trading_cycle.checkpoints import open_checkpointer
 from workflows.trading_cycle.contract import CycleRequest
-from workflows.trading_cycle.graph import compiled_graph
+from workflows.trading_cycle.graph import compiled_graph, unknown_steps
+from workflows.trading_cycle.runner import CycleSetupError
 
 ROOT = Path(__file__).resolve().parents[2]
 THREE_TRADES = "SPY,AAPL,NVDA"
@@ -138,3 +145,72 @@ async def test_the_checkpoint_store_closes_after_the_result_and_aclose_waits_for
     again = await runner.run(CycleRequest(cycle_id=result.cycle_id, provider="rules"))
     assert again.status == "completed" and again.cycle_id == result.cycle_id
     await runner.aclose()
+
+
+class _Toy(TypedDict, total=False):
+    n: Annotated[list[int], operator.add]
+
+
+async def _toy_checkpoint(path: Path, thread: str, *, fan_out: bool) -> None:
+    """A checkpoint of a graph with a step `analyst` that the cycle graph no longer has,
+    stopped with work queued for it (a pending Send, or a plain edge)."""
+
+    async def start(_state: _Toy) -> _Toy:
+        return {"n": [1]}
+
+    async def analyst(_state: _Toy) -> _Toy:
+        return {"n": [2]}
+
+    graph = StateGraph(_Toy)
+    graph.add_node("start", start)  # type: ignore[call-overload]
+    graph.add_node("analyst", analyst)  # type: ignore[call-overload]
+    graph.add_edge(START, "start")
+    if fan_out:
+        graph.add_conditional_edges("start", lambda _s: [Send("analyst", {})], ["analyst"])
+    else:
+        graph.add_edge("start", "analyst")
+    graph.add_edge("analyst", END)
+    async with open_checkpointer(path) as saver:
+        toy = graph.compile(checkpointer=saver, interrupt_before=["analyst"])
+        await toy.ainvoke({"n": []}, {"configurable": {"thread_id": thread}})
+
+
+@pytest.mark.parametrize("fan_out", [True, False])
+async def test_a_checkpoint_with_work_for_a_step_the_graph_lost_is_refused(
+    harness: CycleHarness, fan_out: bool
+) -> None:
+    cycle_id = f"c-old-topology-{fan_out}"
+    await _toy_checkpoint(harness.tmp / "checkpoints.sqlite", cycle_id, fan_out=fan_out)
+    async with open_checkpointer(harness.tmp / "checkpoints.sqlite") as saver:
+        saved = await saver.aget_tuple({"configurable": {"thread_id": cycle_id}})
+    assert saved is not None
+    assert unknown_steps(saved, compiled_graph().nodes) == {"analyst"}
+    assert unknown_steps(saved, {*compiled_graph().nodes, "analyst"}) == set()
+    with pytest.raises(CycleSetupError) as refused:
+        await harness.runner().run(CycleRequest(cycle_id=cycle_id, provider="rules"))
+    assert refused.value.code == "CHECKPOINT_INCOMPATIBLE"
+    assert "analyst" in refused.value.message
+    assert harness.provider.requests == [], "nothing ran"
+
+
+async def test_an_interrupted_cycle_of_this_graph_has_no_unknown_steps(
+    harness: CycleHarness,
+) -> None:
+    stop = asyncio.Event()
+
+    async def progress(update: Any) -> None:
+        if update.stage == "research" and update.state == "started":
+            stop.set()
+
+    runner = harness.runner()
+    first = await runner.run(
+        CycleRequest(symbols=("NVDA", "SPY"), provider="rules"), stop=stop, progress=progress
+    )
+    assert first.status == "interrupted"
+    await runner.aclose()
+    async with open_checkpointer(harness.tmp / "checkpoints.sqlite") as saver:
+        saved = await saver.aget_tuple({"configurable": {"thread_id": first.cycle_id}})
+    assert saved is not None
+    assert unknown_steps(saved, compiled_graph().nodes) == set()
+    # A step that really ran under the old name is history, not queued work.
+    assert unknown_steps(saved, set(compiled_graph().nodes) - {"observe"}) == set()

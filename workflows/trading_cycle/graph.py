@@ -17,13 +17,15 @@ runtime context (`CycleRun`), and its checkpointer with `Pregel.copy`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from langgraph.checkpoint.base import CheckpointTuple
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
+from langgraph.types import Send
 
 from workflows.trading_cycle.nodes import CycleNodes
 from workflows.trading_cycle.state import CycleState
@@ -92,3 +94,28 @@ def build_graph() -> StateGraph[CycleState, CycleRun, CycleState, CycleState]:
 def compiled_graph() -> CompiledStateGraph[CycleState, CycleRun, CycleState, CycleState]:
     """The compiled graph without a checkpointer (shared; `copy` it to attach one)."""
     return build_graph().compile()
+
+
+_TASKS = "__pregel_tasks"
+_BRANCH = "branch:to:"
+
+
+def unknown_steps(saved: CheckpointTuple, steps: Collection[str]) -> set[str]:
+    """Steps a checkpoint still has work queued for that `steps` (this graph) lacks.
+
+    LangGraph drops such work without a word when it resumes ("Ignoring unknown node name"),
+    so a cycle checkpointed by an older topology would skip it and carry on as if it had run.
+    Queued work is a pending `Send`, or an edge into a step whose trigger is not consumed.
+    """
+    checkpoint = saved.checkpoint
+    pending = [
+        *checkpoint["channel_values"].get(_TASKS, []),
+        *(value for _, channel, value in saved.pending_writes or () if channel == _TASKS),
+    ]
+    unknown = {p.node for p in pending if isinstance(p, Send) and p.node not in steps}
+    # An edge's trigger channel holds a value until its step has run.
+    for channel in checkpoint["channel_values"]:
+        target = channel.removeprefix(_BRANCH)
+        if channel.startswith(_BRANCH) and target not in steps:
+            unknown.add(target)
+    return unknown

@@ -57,7 +57,7 @@ from workflows.trading_cycle.contract import (
     Progress,
     ProgressCallback,
 )
-from workflows.trading_cycle.graph import CycleRun, compiled_graph
+from workflows.trading_cycle.graph import CycleRun, compiled_graph, unknown_steps
 from workflows.trading_cycle.nodes import CycleDeps, CycleNodes
 from workflows.trading_cycle.persist import cycle_status, final_decisions, persist, usage_totals
 from workflows.trading_cycle.state import CycleState
@@ -312,8 +312,16 @@ class CycleRunner:
             config: Any = {"configurable": {"thread_id": cycle_id}, "recursion_limit": 100}
             previous = await saver.aget_tuple(config)
             resume = previous is not None
-            if resume:
-                values: dict[str, Any] = dict(previous.checkpoint["channel_values"])  # type: ignore[union-attr]
+            if previous is not None:
+                stale = unknown_steps(previous, compiled_graph().nodes)
+                if stale:
+                    raise CycleSetupError(
+                        "CHECKPOINT_INCOMPATIBLE",
+                        f"cycle {cycle_id} was checkpointed by an older version of the cycle "
+                        f"with work queued for {', '.join(sorted(stale))}, which this version "
+                        "has no longer; it cannot be resumed: start a new cycle",
+                    )
+                values: dict[str, Any] = dict(previous.checkpoint["channel_values"])
                 document, number = await self._config(CycleRequest(use_draft=request.use_draft))
                 number = int(values.get("config_version", number))
                 symbols = list(values.get("symbols", []))
