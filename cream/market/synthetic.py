@@ -245,11 +245,7 @@ class SyntheticFeed:
             tf = Timeframe.parse(timeframe)
             if isinstance(limit, bool) or not 1 <= limit <= MAX_BARS or end.utcoffset() is None:
                 return False
-            days = (
-                path.trading_days(end, limit // path.SESSION_HOURS + 2, include="opened")
-                if tf is Timeframe.HOUR_1
-                else path.trading_days(end, limit, include="closed")
-            )
+            days = _sessions(tf, end, limit)
         except (BarsError, TypeError, ValueError):
             return False
         with self._days_lock:
@@ -268,10 +264,9 @@ class SyntheticFeed:
             )
         if symbol not in self._symbols:
             raise DataUnavailable("UNKNOWN_SYMBOL", self._unknown(symbol).message)
+        days = _sessions(tf, end, limit)
         if tf is Timeframe.HOUR_1:
-            days = path.trading_days(end, limit // path.SESSION_HOURS + 2, include="opened")
             return self._hourly(symbol, days, end).tail(limit)
-        days = path.trading_days(end, limit, include="closed")
         return self._daily(symbol, days)
 
     def _hourly_grid(self, symbol: str, days: list[date]) -> _HourlyGrid:
@@ -470,6 +465,13 @@ class SyntheticFeed:
             for symbol in known:
                 yield self._quote(symbol, now)
             await asyncio.sleep(self._tick_seconds)
+
+
+def _sessions(tf: Timeframe, end: datetime, limit: int) -> list[date]:
+    """The sessions `limit` bars of `tf` ending at `end` are sampled from."""
+    if tf is Timeframe.HOUR_1:
+        return path.trading_days(end, limit // path.SESSION_HOURS + 2, include="opened")
+    return path.trading_days(end, limit, include="closed")
 
 
 def _seconds_to_ns(seconds: FloatArray) -> IntArray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, TypeVar, cast
@@ -91,19 +91,15 @@ def _failure(code: str, step: str, error: str) -> dict[str, Any]:
     return {"reason_code": code, "failed_step": step, "error": error}
 
 
-async def _all(calls: Iterable[Awaitable[_T]]) -> list[_T]:
+async def _all(calls: Iterable[Coroutine[Any, Any, _T]]) -> list[_T]:
     """Awaits every call at once; results in call order. If one raises, the rest are
     cancelled (a task group), so no call outlives the node that made it."""
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_as_coroutine(call)) for call in calls]
+            tasks = [group.create_task(call) for call in calls]
     except BaseExceptionGroup as failed:  # the first error, as a plain await would raise it
         raise failed.exceptions[0] from None
     return [task.result() for task in tasks]
-
-
-async def _as_coroutine(call: Awaitable[_T]) -> _T:
-    return await call
 
 
 def live_symbols(state: CycleState) -> list[str]:
@@ -354,7 +350,7 @@ class CycleNodes:
             else:
                 outputs[agent] = output
                 analyses[_key(symbol, agent)] = output.model_dump(mode="json")
-        await self._research_progress(task, "analysts")
+        await self._analysts_done(task)
         if failure is not None:
             return {"analyses": analyses, "failures": {symbol: failure}, "calls": calls}
         theses: dict[str, dict[str, Any]] = {}
@@ -395,7 +391,7 @@ class CycleNodes:
             return None, failure.record, _failure(failure.code, agent, failure.message)
         return output, record, None
 
-    async def _research_progress(self, task: dict[str, Any], done: str) -> None:
+    async def _analysts_done(self, task: dict[str, Any]) -> None:
         """Stage events of the pipelined research: the first symbol to reach its researchers
         starts `research`; the last symbol of this run to finish its analysts completes
         `analysts` (a resumed run that skips finished symbols leaves that to the trader)."""
